@@ -1,0 +1,3 @@
+from ledgerlink.cli.main import main
+
+main()

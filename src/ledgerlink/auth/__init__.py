@@ -1,0 +1,1 @@
+"""Who is calling: API keys, OAuth client-credentials tokens, scopes."""

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+
+from ledgerlink.connectors.generic import rename
+from ledgerlink.connectors.spec import Credentials, ProviderSpec
+
+
+class PayPalCredentials(Credentials):
+    clientId: str = Field(min_length=8, description="REST app client id")  # noqa: N815
+    clientSecret: SecretStr = Field(min_length=8, description="REST app secret")  # noqa: N815
+    environment: Literal["live", "sandbox"] = "live"
+    webhookId: str | None = Field(default=None, description="Id of the webhook, to verify its events")  # noqa: N815
+
+
+def _from_generic(creds: Any) -> dict[str, Any]:
+    return rename(dict(creds), {"apiKey": "clientId", "apiSecret": "clientSecret"})
+
+
+PROVIDER = ProviderSpec(
+    id="paypal",
+    name="PayPal",
+    description="Record PayPal transactions, fees and refunds",
+    category="payment",
+    credentials=PayPalCredentials,
+    webhook_support=True,
+    from_generic=_from_generic,
+)

@@ -1,0 +1,98 @@
+"""What a provider declares about itself: identity, credential schema, and what works in this build."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
+
+Category = Literal["ecommerce", "marketplace", "payment", "accounting", "custom"]
+
+# Where each category is listed in GET /v1/integrations/available (seed 000's grouping).
+CATALOG_GROUPS: dict[str, str] = {
+    "ecommerce": "ecommerce",
+    "marketplace": "marketplaces",
+    "payment": "payment_gateways",
+    "accounting": "accounting",
+    "custom": "custom",
+}
+
+
+class Credentials(BaseModel):
+    """Base of every provider's credential schema. Secret fields are SecretStr; unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    apiBaseUrl: AnyHttpUrl | None = Field(  # noqa: N815 - wire name
+        default=None,
+        description="Replaces the upstream's host (a sandbox, an API gateway or a proxy).",
+    )
+
+    def secret_fields(self) -> set[str]:
+        return {name for name, value in self if isinstance(value, SecretStr)}
+
+    def plain(self) -> dict[str, Any]:
+        """Every field with secrets revealed: only for encryption and for talking to the upstream."""
+        out: dict[str, Any] = {}
+        for name, value in self:
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                out[name] = value.get_secret_value()
+            elif isinstance(value, AnyHttpUrl):
+                out[name] = str(value)
+            else:
+                out[name] = value
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Safe to show: plain fields as they are, secrets as `****` plus at most their last 4 characters."""
+        out: dict[str, Any] = {}
+        for name, value in self.plain().items():
+            if name in self.secret_fields():
+                out[name] = "****" + (value[-4:] if len(value) >= 16 else "")
+            else:
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    id: str
+    name: str
+    description: str
+    category: Category
+    credentials: type[Credentials]
+    # Features this build really performs for the provider; empty until its connector exists.
+    features: tuple[str, ...] = ()
+    webhook_support: bool = False
+    real_time_sync: bool = False
+    # Maps seed 002's generic credential names (apiKey, apiSecret, storeUrl) onto this provider's.
+    from_generic: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=lambda c: dict(c))
+    # Credentials of an older API generation that are refused with guidance (field -> advice).
+    retired_fields: Mapping[str, str] = field(default_factory=dict)
+    # Checks credentials against the upstream (raises InvalidCredentials); None until a connector exists.
+    verify: Callable[[Credentials], Awaitable[None]] | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.features)
+
+    @property
+    def status(self) -> str:
+        return "active" if self.active else "planned"
+
+    def catalog_entry(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "category": self.category,
+            "status": self.status,
+            "features": list(self.features),
+            "setupRequired": True,
+            "webhookSupport": self.webhook_support and self.active,
+            "realTimeSync": self.real_time_sync and self.active,
+        }

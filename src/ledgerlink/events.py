@@ -1,0 +1,34 @@
+"""Emitting domain events: the one way a change becomes visible to the rest of the system."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.ids import new_id
+from ledgerlink.models import Event
+
+
+def emit(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    type: str,  # noqa: A002 - the event's type, e.g. "order.created"
+    source: str,
+    data: dict[str, Any],
+    integration_id: str | None = None,
+    subject_id: str | None = None,
+) -> Event:
+    """Add the event to the caller's transaction: it exists exactly when the change does."""
+    event = Event(
+        id=new_id("evt"),
+        workspace_id=workspace_id,
+        type=type,
+        source=source,
+        integration_id=integration_id,
+        subject_id=subject_id,
+        data=data,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,1 @@
+"""Integration instances: setup, settings, credentials, lifecycle. Free of HTTP."""

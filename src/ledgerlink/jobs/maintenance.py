@@ -1,0 +1,45 @@
+"""Periodic housekeeping. Procrastinate defers each periodic task once per tick across all workers."""
+
+from __future__ import annotations
+
+import logging
+
+from procrastinate.job_context import JobContext
+from sqlalchemy import delete, func
+
+from ledgerlink.jobs.app import STALLED_AFTER
+from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.models import OAuthToken, RateLimitBucket
+
+log = logging.getLogger(__name__)
+
+
+@blueprint.periodic(cron="*/10 * * * * *", periodic_id="recover")
+@blueprint.task(name="recover_stalled_jobs", pass_context=True, queueing_lock="recover_stalled_jobs")
+async def recover_stalled_jobs(context: JobContext, timestamp: int) -> int:
+    """Give the jobs of workers that stopped heart-beating (killed, crashed, partitioned) to others."""
+    manager = context.app.job_manager
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER))
+    for job in stalled:
+        await manager.retry_job(job)
+        log.warning(
+            "requeued a job whose worker died",
+            extra={"job_id": job.id, "task": job.task_name, "attempts": job.attempts},
+        )
+    return len(stalled)
+
+
+@blueprint.periodic(cron="17 * * * *", periodic_id="cleanup")
+@blueprint.task(name="cleanup", pass_context=True, queueing_lock="cleanup")
+async def cleanup(context: JobContext, timestamp: int) -> dict[str, int]:
+    """Bound the tables that only grow: expired tokens, idle rate-limit rows, finished jobs."""
+    runtime = runtime_of(context)
+    async with runtime.sessions.begin() as session:
+        tokens = await session.execute(delete(OAuthToken).where(OAuthToken.expires_at < func.now()))
+        buckets = await session.execute(
+            delete(RateLimitBucket).where(RateLimitBucket.tat < func.now() - func.make_interval(0, 0, 0, 1))
+        )
+    await context.app.job_manager.delete_old_jobs(nb_hours=24 * 7, include_failed=False)
+    counts = {"oauth_tokens": tokens.rowcount or 0, "rate_limit_buckets": buckets.rowcount or 0}
+    log.info("cleanup done", extra=counts)
+    return counts

@@ -1,0 +1,29 @@
+"""A configured connection to one upstream platform (an "integration instance")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledgerlink.models.base import Base, IdMixin, TimestampMixin, WorkspaceScoped
+
+
+class Integration(IdMixin, WorkspaceScoped, TimestampMixin, Base):
+    __tablename__ = "integrations"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    provider: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # active | unverified | disabled | error | needs_reauth
+    status: Mapped[str] = mapped_column(String(20))
+    credentials_encrypted: Mapped[str] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    connected_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,53 @@
+"""Process configuration, read once from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of a ledgerlink process. Unprefixed names are the conventional ones (DATABASE_URL)."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGERLINK_", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Path(".ledgerlink")
+    secret_keys: str | None = Field(
+        default=None, description="Comma-separated Fernet keys: the first encrypts, all decrypt."
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=1, description="Requests per API key per minute.")
+    rate_limit_burst: int = Field(default=100, ge=1)
+    oauth_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        return value
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def secret_key_list(self) -> list[str]:
+        if not self.secret_keys:
+            return []
+        return [k.strip() for k in self.secret_keys.split(",") if k.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()
