@@ -105,3 +105,54 @@ def key_for(runtime: Runtime):  # type: ignore[no-untyped-def]
             return (await access.create_api_key(session, tenant.workspace_id, scopes, "scoped")).secret
 
     return issue
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, secret_key: str) -> Iterator[str]:
+    """`ledgerlink serve` in its own process on a real socket, against the test database."""
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LEDGERLINK_SECRET_KEYS": secret_key,
+        "LEDGERLINK_LOG_LEVEL": "WARNING",
+        "LEDGERLINK_RATE_LIMIT_PER_MINUTE": "1000000",
+        "LEDGERLINK_RATE_LIMIT_BURST": "100000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledgerlink", "serve", "--port", str(port), "--worker-concurrency", "0"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

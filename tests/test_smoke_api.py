@@ -14,4 +14,14 @@ async def test_catalog_lists_every_provider(client, tenant):
     assert r.status_code == 200, r.text
     data = r.json()["data"]
     ids = {entry["id"] for group in data.values() for entry in group}
-    assert ids == {"shopify", "woocommerce", "bigcommerce", "amazon", "stripe", "paypal", "quickbooks", "xero", "custom"}
+    assert ids == {
+        "shopify",
+        "woocommerce",
+        "bigcommerce",
+        "amazon",
+        "stripe",
+        "paypal",
+        "quickbooks",
+        "xero",
+        "custom",
+    }

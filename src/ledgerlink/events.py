@@ -14,7 +14,7 @@ def emit(
     session: AsyncSession,
     *,
     workspace_id: str,
-    type: str,  # noqa: A002 - the event's type, e.g. "order.created"
+    type: str,
     source: str,
     data: dict[str, Any],
     integration_id: str | None = None,

@@ -51,7 +51,11 @@ class Runtime:
         if self._jobs is None:
             from ledgerlink.jobs.app import make_jobs_app
 
-            self._jobs = make_jobs_app(self.database_url)
+            self._jobs = make_jobs_app(
+                self.database_url,
+                stalled_after=self.settings.worker_stalled_after,
+                extra_task_modules=self.settings.extra_task_modules(),
+            )
         return self._jobs
 
     async def aclose(self) -> None:

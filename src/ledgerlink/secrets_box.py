@@ -38,9 +38,7 @@ class SecretBox:
         try:
             return json.loads(self._multi.decrypt(token.encode()))
         except InvalidToken as exc:
-            raise SecretsConfigError(
-                "a stored credential cannot be decrypted with any configured key"
-            ) from exc
+            raise SecretsConfigError("a stored credential cannot be decrypted with any configured key") from exc
 
     def rotate(self, token: str) -> str:
         """Re-encrypt `token` under the first key (the ciphertext changes even if it already was)."""

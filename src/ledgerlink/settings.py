@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
     db_pool_size: int = Field(default=10, ge=1)
+    worker_stalled_after: float = Field(
+        default=20.0,
+        ge=1.0,
+        le=600.0,
+        description="Seconds without a heartbeat after which a worker is presumed dead and its jobs requeued.",
+    )
+    task_modules: str = Field(default="", description="Comma-separated extra modules that register tasks (plugins).")
 
     @field_validator("database_url")
     @classmethod
@@ -37,6 +44,9 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    def extra_task_modules(self) -> list[str]:
+        return [m.strip() for m in self.task_modules.split(",") if m.strip()]
 
     def secret_key_list(self) -> list[str]:
         if not self.secret_keys:

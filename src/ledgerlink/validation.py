@@ -21,6 +21,9 @@ def describe(errors: Sequence[Any], prefix: Sequence[str] = ()) -> tuple[str, li
     details: list[dict[str, Any]] = []
     for err in errors:
         loc = (*prefix, *tuple(err.get("loc", ())))
+        nested = (err.get("ctx") or {}).get("field")
+        if nested:  # a model-level check that names the field it found (e.g. a NUL character)
+            loc = (*loc, nested)
         if err.get("type") == "json_invalid":
             position = loc[1] if len(loc) > 1 else None
             reason = (err.get("ctx") or {}).get("error", "invalid JSON")

@@ -28,7 +28,7 @@ class Pagination(BaseModel):
     page: int
     limit: int
     total: int
-    hasMore: bool  # noqa: N815 - wire name
+    hasMore: bool
 
 
 class PageEnvelope(BaseModel, Generic[T]):

@@ -6,6 +6,7 @@ import logging
 import math
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -67,6 +68,13 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, None, dict(exc.headers or {}) or None)
 
 
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refuses to store (NUL in text, a number out of range) is the caller's error."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    log.info("database refused a value", extra={"path": request.url.path, "reason": reason})
+    return error_response(400, "VALIDATION_ERROR", f"a value cannot be stored: {reason}", None)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = request.scope.get("ledgerlink.request_id", "")
     log.exception("unhandled error", extra={"path": request.url.path, "request_id": request_id})
@@ -79,4 +87,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LedgerlinkError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(sqlalchemy.exc.DataError, _on_data_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -124,10 +124,12 @@ async def issue_token(
     session: AsyncSession, client_id: str, client_secret: str, requested: list[str] | None, ttl_seconds: int
 ) -> IssuedToken:
     """Client-credentials grant: a short-lived token with the requested subset of the client's scopes."""
-    client = (
-        await session.execute(select(OAuthClient).where(OAuthClient.client_id == client_id))
-    ).scalar_one_or_none()
-    if client is None or client.revoked_at is not None or not hmac.compare_digest(client.secret_hash, tokens.digest(client_secret)):
+    client = (await session.execute(select(OAuthClient).where(OAuthClient.client_id == client_id))).scalar_one_or_none()
+    if (
+        client is None
+        or client.revoked_at is not None
+        or not hmac.compare_digest(client.secret_hash, tokens.digest(client_secret))
+    ):
         raise AuthFailed("invalid client credentials")
     scopes = parse_scopes(requested) if requested else list(client.scopes)
     beyond = sorted(set(scopes) - set(client.scopes))

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Literal
 
 RESOURCES = (
-    "products", "inventory", "orders", "customers", "payments",
-    "integrations", "webhooks", "workflows", "ledger",
+    "products",
+    "inventory",
+    "orders",
+    "customers",
+    "payments",
+    "integrations",
+    "webhooks",
+    "workflows",
+    "ledger",
 )
 ADMIN = "admin:all"
 ALL_SCOPES: frozenset[str] = frozenset(
     [f"{verb}:{res}" for res in RESOURCES for verb in ("read", "write")] + ["read:analytics", ADMIN]
 )
+
+# The same vocabulary as a type, so API bodies validate scopes and the OpenAPI document lists them.
+Scope: Any = Literal[tuple(sorted(ALL_SCOPES))]
 
 
 def unknown_scopes(scopes: Iterable[str]) -> list[str]:

@@ -19,8 +19,15 @@ from ledgerlink.errors import NotFound
 PROVIDERS: dict[str, ProviderSpec] = {
     p.id: p
     for p in (
-        shopify.PROVIDER, woocommerce.PROVIDER, bigcommerce.PROVIDER, amazon.PROVIDER, stripe.PROVIDER,
-        paypal.PROVIDER, quickbooks.PROVIDER, xero.PROVIDER, custom.PROVIDER,
+        shopify.PROVIDER,
+        woocommerce.PROVIDER,
+        bigcommerce.PROVIDER,
+        amazon.PROVIDER,
+        stripe.PROVIDER,
+        paypal.PROVIDER,
+        quickbooks.PROVIDER,
+        xero.PROVIDER,
+        custom.PROVIDER,
     )
 }
 

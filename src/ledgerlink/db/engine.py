@@ -14,6 +14,8 @@ def make_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Timestamps leave the database in UTC whatever the server's TimeZone setting is.
+        connect_args={"options": "-c timezone=UTC"},
     )
 
 

@@ -102,10 +102,18 @@ async def setup_integration(
     )
     session.add(integration)
     emit(
-        session, workspace_id=workspace_id, type="integration.created", source=provider.id,
-        integration_id=integration.id, subject_id=integration.id,
-        data={"integrationId": integration.id, "provider": provider.id, "name": data.name,
-              "status": integration.status},
+        session,
+        workspace_id=workspace_id,
+        type="integration.created",
+        source=provider.id,
+        integration_id=integration.id,
+        subject_id=integration.id,
+        data={
+            "integrationId": integration.id,
+            "provider": provider.id,
+            "name": data.name,
+            "status": integration.status,
+        },
     )
     try:
         await session.commit()
@@ -179,8 +187,12 @@ async def update_integration(
         changed.append("credentials")
     if changed:
         emit(
-            session, workspace_id=workspace_id, type="integration.updated", source=provider.id,
-            integration_id=integration.id, subject_id=integration.id,
+            session,
+            workspace_id=workspace_id,
+            type="integration.updated",
+            source=provider.id,
+            integration_id=integration.id,
+            subject_id=integration.id,
             data={"integrationId": integration.id, "changed": changed, "status": integration.status},
         )
     try:
@@ -188,11 +200,12 @@ async def update_integration(
     except IntegrityError:
         await session.rollback()
         raise _conflict(data.name or integration.name) from None
-    await session.refresh(integration)
     return integration
 
 
-async def verify_integration(session: AsyncSession, box: SecretBox, workspace_id: str, integration_id: str) -> Integration:
+async def verify_integration(
+    session: AsyncSession, box: SecretBox, workspace_id: str, integration_id: str
+) -> Integration:
     integration = await get_integration(session, workspace_id, integration_id)
     provider = get_provider(integration.provider)
     if provider.verify is None:
@@ -207,8 +220,12 @@ async def verify_integration(session: AsyncSession, box: SecretBox, workspace_id
     if integration.status != "disabled":
         integration.status = "active"
     emit(
-        session, workspace_id=workspace_id, type="integration.updated", source=provider.id,
-        integration_id=integration.id, subject_id=integration.id,
+        session,
+        workspace_id=workspace_id,
+        type="integration.updated",
+        source=provider.id,
+        integration_id=integration.id,
+        subject_id=integration.id,
         data={"integrationId": integration.id, "changed": ["verified"], "status": integration.status},
     )
     await session.commit()
@@ -226,8 +243,12 @@ async def set_enabled(session: AsyncSession, workspace_id: str, integration_id: 
         integration.status = "disabled"
         integration.disabled_at = datetime.now(UTC)
     emit(
-        session, workspace_id=workspace_id, type="integration.enabled" if enabled else "integration.disabled",
-        source=integration.provider, integration_id=integration.id, subject_id=integration.id,
+        session,
+        workspace_id=workspace_id,
+        type="integration.enabled" if enabled else "integration.disabled",
+        source=integration.provider,
+        integration_id=integration.id,
+        subject_id=integration.id,
         data={"integrationId": integration.id, "status": integration.status},
     )
     await session.commit()
@@ -237,8 +258,12 @@ async def set_enabled(session: AsyncSession, workspace_id: str, integration_id: 
 async def remove_integration(session: AsyncSession, workspace_id: str, integration_id: str) -> None:
     integration = await get_integration(session, workspace_id, integration_id)
     emit(
-        session, workspace_id=workspace_id, type="integration.removed", source=integration.provider,
-        integration_id=integration.id, subject_id=integration.id,
+        session,
+        workspace_id=workspace_id,
+        type="integration.removed",
+        source=integration.provider,
+        integration_id=integration.id,
+        subject_id=integration.id,
         data={"integrationId": integration.id, "name": integration.name},
     )
     await session.delete(integration)

@@ -15,19 +15,19 @@ class IntegrationSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    syncOrders: bool = True  # noqa: N815
-    syncProducts: bool = True  # noqa: N815
-    syncCustomers: bool = True  # noqa: N815
-    syncInventory: bool = False  # noqa: N815
-    orderStatus: str | list[str] = "all"  # noqa: N815
-    fulfillmentStatus: str | list[str] = "all"  # noqa: N815
-    syncFrequency: SyncFrequency = "manual"  # noqa: N815
-    realTimeSync: bool = False  # noqa: N815
-    autoCreateCustomers: bool = True  # noqa: N815
-    autoLinkProducts: bool = True  # noqa: N815
-    autoCreateProducts: bool = False  # noqa: N815
-    startDate: date | None = None  # noqa: N815
-    defaultTaxCode: str | None = Field(default=None, max_length=40)  # noqa: N815
+    syncOrders: bool = True
+    syncProducts: bool = True
+    syncCustomers: bool = True
+    syncInventory: bool = False
+    orderStatus: str | list[str] = "all"
+    fulfillmentStatus: str | list[str] = "all"
+    syncFrequency: SyncFrequency = "manual"
+    realTimeSync: bool = False
+    autoCreateCustomers: bool = True
+    autoLinkProducts: bool = True
+    autoCreateProducts: bool = False
+    startDate: date | None = None
+    defaultTaxCode: str | None = Field(default=None, max_length=40)
 
 
 class AccountMapping(BaseModel):
@@ -35,7 +35,7 @@ class AccountMapping(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    defaultTaxCode: str | None = Field(default=None, max_length=40)  # noqa: N815
-    defaultPaymentAccount: str | None = Field(default=None, max_length=80)  # noqa: N815
-    shippingAccount: str | None = Field(default=None, max_length=80)  # noqa: N815
-    discountAccount: str | None = Field(default=None, max_length=80)  # noqa: N815
+    defaultTaxCode: str | None = Field(default=None, max_length=40)
+    defaultPaymentAccount: str | None = Field(default=None, max_length=80)
+    shippingAccount: str | None = Field(default=None, max_length=80)
+    discountAccount: str | None = Field(default=None, max_length=80)

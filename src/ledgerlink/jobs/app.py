@@ -12,13 +12,14 @@ from ledgerlink.jobs.registry import TASK_MODULES, blueprint
 
 log = logging.getLogger(__name__)
 
-# How fast a dead worker's jobs are given to another: heartbeats every few seconds, a worker
-# silent for STALLED_AFTER seconds is presumed dead (see maintenance.recover_stalled_jobs).
-HEARTBEAT_INTERVAL = 5.0
-STALLED_AFTER = 20.0
+MAINTENANCE_QUEUE = "maintenance"
 
 
-def make_jobs_app(database_url: str, extra_task_modules: list[str] | None = None) -> procrastinate.App:
+def make_jobs_app(
+    database_url: str, *, stalled_after: float = 20.0, extra_task_modules: list[str] | None = None
+) -> procrastinate.App:
+    """A worker silent for `stalled_after` seconds is presumed dead (heartbeats come 4 times as often);
+    maintenance.recover_stalled_jobs then gives its jobs to another."""
     modules = [*TASK_MODULES, *(extra_task_modules or [])]
     for name in modules:
         importlib.import_module(name)
@@ -26,8 +27,8 @@ def make_jobs_app(database_url: str, extra_task_modules: list[str] | None = None
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)),
         import_paths=modules,
         worker_defaults={
-            "update_heartbeat_interval": HEARTBEAT_INTERVAL,
-            "stalled_worker_timeout": STALLED_AFTER,
+            "update_heartbeat_interval": stalled_after / 4,
+            "stalled_worker_timeout": stalled_after,
         },
     )
     app.add_tasks_from(blueprint, namespace="ledgerlink")

@@ -7,19 +7,22 @@ import logging
 from procrastinate.job_context import JobContext
 from sqlalchemy import delete, func
 
-from ledgerlink.jobs.app import STALLED_AFTER
+from ledgerlink.jobs.app import MAINTENANCE_QUEUE
 from ledgerlink.jobs.registry import blueprint, runtime_of
 from ledgerlink.models import OAuthToken, RateLimitBucket
 
 log = logging.getLogger(__name__)
 
 
-@blueprint.periodic(cron="*/10 * * * * *", periodic_id="recover")
-@blueprint.task(name="recover_stalled_jobs", pass_context=True, queueing_lock="recover_stalled_jobs")
+@blueprint.periodic(cron="*/5 * * * * *", periodic_id="recover")
+@blueprint.task(
+    name="recover_stalled_jobs", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="recover_stalled_jobs"
+)
 async def recover_stalled_jobs(context: JobContext, timestamp: int) -> int:
     """Give the jobs of workers that stopped heart-beating (killed, crashed, partitioned) to others."""
+    runtime = runtime_of(context)
     manager = context.app.job_manager
-    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER))
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=runtime.settings.worker_stalled_after))
     for job in stalled:
         await manager.retry_job(job)
         log.warning(
@@ -30,7 +33,7 @@ async def recover_stalled_jobs(context: JobContext, timestamp: int) -> int:
 
 
 @blueprint.periodic(cron="17 * * * *", periodic_id="cleanup")
-@blueprint.task(name="cleanup", pass_context=True, queueing_lock="cleanup")
+@blueprint.task(name="cleanup", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="cleanup")
 async def cleanup(context: JobContext, timestamp: int) -> dict[str, int]:
     """Bound the tables that only grow: expired tokens, idle rate-limit rows, finished jobs."""
     runtime = runtime_of(context)
@@ -39,7 +42,10 @@ async def cleanup(context: JobContext, timestamp: int) -> dict[str, int]:
         buckets = await session.execute(
             delete(RateLimitBucket).where(RateLimitBucket.tat < func.now() - func.make_interval(0, 0, 0, 1))
         )
-    await context.app.job_manager.delete_old_jobs(nb_hours=24 * 7, include_failed=False)
+    manager = context.app.job_manager
+    # Housekeeping runs every few seconds: keep an hour of it. Other jobs are kept a week for inspection.
+    await manager.delete_old_jobs(nb_hours=1, queue=MAINTENANCE_QUEUE, include_failed=False)
+    await manager.delete_old_jobs(nb_hours=24 * 7, include_failed=False)
     counts = {"oauth_tokens": tokens.rowcount or 0, "rate_limit_buckets": buckets.rowcount or 0}
     log.info("cleanup done", extra=counts)
     return counts

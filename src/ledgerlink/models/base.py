@@ -26,6 +26,9 @@ class IdMixin:
 
 
 class TimestampMixin:
+    # Server-set timestamps come back with the INSERT/UPDATE (RETURNING), never by a lazy load later.
+    __mapper_args__ = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -34,5 +37,5 @@ class WorkspaceScoped:
     """Every stored record belongs to exactly one workspace."""
 
     @declared_attr
-    def workspace_id(cls) -> Mapped[str]:  # noqa: N805
+    def workspace_id(cls) -> Mapped[str]:
         return mapped_column(String(40), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

@@ -17,6 +17,7 @@ from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, PageEnvelope, Pag
 from ledgerlink.api.schemas import NAME, StrictBody
 from ledgerlink.auth import access
 from ledgerlink.auth.principal import Principal
+from ledgerlink.auth.scopes import Scope
 from ledgerlink.errors import AuthFailed, ValidationFailed
 from ledgerlink.models import ApiKey
 from ledgerlink.runtime import Runtime
@@ -26,7 +27,7 @@ router = APIRouter(tags=["access"], responses=ERROR_RESPONSES)
 
 class KeyCreateBody(StrictBody):
     name: str = NAME
-    scopes: list[str] = Field(min_length=1, max_length=40)
+    scopes: list[Scope] = Field(min_length=1, max_length=40)
 
 
 class KeyOut(BaseModel):
@@ -34,9 +35,9 @@ class KeyOut(BaseModel):
     name: str
     prefix: str
     scopes: list[str]
-    createdAt: datetime  # noqa: N815
-    lastUsedAt: datetime | None  # noqa: N815
-    revokedAt: datetime | None  # noqa: N815
+    createdAt: datetime
+    lastUsedAt: datetime | None
+    revokedAt: datetime | None
 
 
 class KeyCreatedOut(KeyOut):
@@ -46,8 +47,8 @@ class KeyCreatedOut(KeyOut):
 class ClientCreatedOut(BaseModel):
     id: str
     name: str
-    clientId: str  # noqa: N815
-    clientSecret: str = Field(description="Shown this once, never again")  # noqa: N815
+    clientId: str
+    clientSecret: str = Field(description="Shown this once, never again")
     scopes: list[str]
 
 
@@ -60,8 +61,13 @@ class TokenOut(BaseModel):
 
 def _key_view(key: ApiKey) -> dict[str, Any]:
     return {
-        "id": key.id, "name": key.name, "prefix": key.prefix, "scopes": list(key.scopes),
-        "createdAt": key.created_at, "lastUsedAt": key.last_used_at, "revokedAt": key.revoked_at,
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": list(key.scopes),
+        "createdAt": key.created_at,
+        "lastUsedAt": key.last_used_at,
+        "revokedAt": key.revoked_at,
     }
 
 
@@ -88,7 +94,7 @@ async def list_keys(
 
 @router.delete("/v1/api-keys/{keyId}", response_model=Envelope[KeyOut], summary="Revoke an API key")
 async def revoke_key(
-    keyId: str = Path(max_length=40),  # noqa: N803
+    keyId: str = Path(max_length=40),
     principal: Principal = Depends(requires("admin:all")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
@@ -106,8 +112,15 @@ async def create_client(
 ) -> dict[str, Any]:
     issued = await access.create_oauth_client(session, principal.workspace_id, body.scopes, body.name)
     client = issued.client
-    return ok({"id": client.id, "name": client.name, "clientId": client.client_id,
-               "clientSecret": issued.secret, "scopes": list(client.scopes)})
+    return ok(
+        {
+            "id": client.id,
+            "name": client.name,
+            "clientId": client.client_id,
+            "clientSecret": issued.secret,
+            "scopes": list(client.scopes),
+        }
+    )
 
 
 def _basic_auth(request: Request) -> tuple[str, str] | None:
@@ -141,6 +154,7 @@ async def _token_params(request: Request) -> dict[str, str]:
     summary="OAuth 2.0 client-credentials grant (RFC 6749 section 4.4)",
     openapi_extra={
         "requestBody": {
+            "required": True,
             "content": {
                 "application/x-www-form-urlencoded": {
                     "schema": {
@@ -151,10 +165,10 @@ async def _token_params(request: Request) -> dict[str, str]:
                             "client_secret": {"type": "string"},
                             "scope": {"type": "string"},
                         },
-                        "required": ["grant_type"],
+                        "required": ["grant_type", "client_id", "client_secret"],
                     }
                 }
-            }
+            },
         }
     },
 )
@@ -177,7 +191,11 @@ async def token(
         session, client_id, client_secret, scope.split() if scope else None, runtime.settings.oauth_token_ttl_seconds
     )
     return JSONResponse(
-        {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in,
-         "scope": " ".join(issued.scopes)},
+        {
+            "access_token": issued.access_token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "scope": " ".join(issued.scopes),
+        },
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
     )

@@ -23,15 +23,15 @@ class EventOut(BaseModel):
     id: str
     event: str
     source: str
-    integrationId: str | None  # noqa: N815
+    integrationId: str | None
     timestamp: datetime
     data: dict[str, Any]
 
 
 @router.get("", response_model=PageEnvelope[EventOut], summary="List domain events")
 async def list_events(
-    type: str | None = Query(None, max_length=80, description="e.g. order.created"),  # noqa: A002
-    integrationId: str | None = Query(None, max_length=40),  # noqa: N803
+    type: str | None = Query(None, max_length=80, description="e.g. order.created"),
+    integrationId: str | None = Query(None, max_length=40),
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(requires("read:webhooks")),
     session: AsyncSession = Depends(db_session),
@@ -41,12 +41,16 @@ async def list_events(
         query = query.where(Event.type == type)
     if integrationId:
         query = query.where(Event.integration_id == integrationId)
-    rows, total = await fetch_page(
-        session, query, order_by=Event.seq.desc(), offset=params.offset, limit=params.limit
-    )
+    rows, total = await fetch_page(session, query, order_by=Event.seq.desc(), offset=params.offset, limit=params.limit)
     items = [
-        {"id": e.id, "event": e.type, "source": e.source, "integrationId": e.integration_id,
-         "timestamp": e.occurred_at, "data": e.data}
+        {
+            "id": e.id,
+            "event": e.type,
+            "source": e.source,
+            "integrationId": e.integration_id,
+            "timestamp": e.occurred_at,
+            "data": e.data,
+        }
         for e in rows
     ]
     return paged(items, params, total)

@@ -30,11 +30,15 @@ async def readyz(session: AsyncSession = Depends(db_session)) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # reported, not raised: the probe's answer is the report
         checks["database"] = f"unreachable: {type(exc).__name__}"
-        return JSONResponse({"success": False, "error": {"code": "NOT_READY", "message": "database unreachable",
-                                                          "details": checks}}, status_code=503)
+        return JSONResponse(
+            {"success": False, "error": {"code": "NOT_READY", "message": "database unreachable", "details": checks}},
+            status_code=503,
+        )
     head = head_revision()
     checks["schema"] = "current" if current == head else f"at {current}, expected {head}"
     if current != head:
-        return JSONResponse({"success": False, "error": {"code": "NOT_READY", "message": "schema is not current",
-                                                          "details": checks}}, status_code=503)
+        return JSONResponse(
+            {"success": False, "error": {"code": "NOT_READY", "message": "schema is not current", "details": checks}},
+            status_code=503,
+        )
     return JSONResponse({"success": True, "data": {"status": "ready", "checks": checks}})

@@ -54,13 +54,16 @@ async def available(_: Principal = Depends(requires("read:integrations"))) -> di
 )
 async def setup(
     body: SetupBody,
-    providerId: str = Path(max_length=40, description="Provider id, e.g. shopify"),  # noqa: N803
+    providerId: str = Path(max_length=40, description="Provider id, e.g. shopify"),
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     integration = await service.setup_integration(
-        session, runtime.secrets, principal.workspace_id, providerId,
+        session,
+        runtime.secrets,
+        principal.workspace_id,
+        providerId,
         service.SetupInput(body.name, body.credentials, body.settings, body.mapping, body.verify),
     )
     return ok(service.public_view(runtime.secrets, integration))
@@ -83,7 +86,7 @@ async def list_integrations(
 
 @router.get("/{integrationId}", response_model=Envelope[IntegrationOut], summary="Get an integration instance")
 async def get_integration(
-    integrationId: str = IntegrationId,  # noqa: N803
+    integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("read:integrations")),
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
@@ -99,13 +102,16 @@ async def get_integration(
 )
 async def update_integration(
     body: UpdateBody,
-    integrationId: str = IntegrationId,  # noqa: N803
+    integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     integration = await service.update_integration(
-        session, runtime.secrets, principal.workspace_id, integrationId,
+        session,
+        runtime.secrets,
+        principal.workspace_id,
+        integrationId,
         service.UpdateInput(body.name, body.credentials, body.settings, body.mapping, body.verify),
     )
     return ok(service.public_view(runtime.secrets, integration))
@@ -113,7 +119,7 @@ async def update_integration(
 
 @router.post("/{integrationId}/verify", response_model=Envelope[IntegrationOut], summary="Check credentials upstream")
 async def verify_integration(
-    integrationId: str = IntegrationId,  # noqa: N803
+    integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
@@ -124,7 +130,7 @@ async def verify_integration(
 
 @router.post("/{integrationId}/disable", response_model=Envelope[IntegrationOut], summary="Disable an instance")
 async def disable_integration(
-    integrationId: str = IntegrationId,  # noqa: N803
+    integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
@@ -135,7 +141,7 @@ async def disable_integration(
 
 @router.post("/{integrationId}/enable", response_model=Envelope[IntegrationOut], summary="Enable an instance")
 async def enable_integration(
-    integrationId: str = IntegrationId,  # noqa: N803
+    integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
@@ -146,7 +152,7 @@ async def enable_integration(
 
 @router.delete("/{integrationId}", response_model=Envelope[dict[str, str]], summary="Remove an instance")
 async def remove_integration(
-    integrationId: str = IntegrationId,  # noqa: N803
+    integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:

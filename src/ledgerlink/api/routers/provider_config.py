@@ -23,8 +23,8 @@ BusinessProviderId = Path(pattern=r"^int_[0-9a-z]{26}$", description="The integr
 
 
 class ConfigureBody(StrictBody):
-    providerId: str = Field(max_length=40, description="Provider id, e.g. woocommerce")  # noqa: N815
-    providerType: str | None = Field(  # noqa: N815
+    providerId: str = Field(max_length=40, description="Provider id, e.g. woocommerce")
+    providerType: str | None = Field(
         default=None, max_length=40, description="ecommerce, marketplace, payment, accounting or custom"
     )
     credentials: dict[str, Any]
@@ -37,7 +37,7 @@ class ConfiguredOut(BaseModel):
     guid: str
     provider: str
     status: str
-    connectedAt: Any = None  # noqa: N815
+    connectedAt: Any = None
 
 
 class DisabledOut(BaseModel):
@@ -75,7 +75,10 @@ async def configure(
     name = body.name or _default_name(provider.name, credentials.summary(), credentials.secret_fields())
     try:
         integration = await service.setup_integration(
-            session, runtime.secrets, principal.workspace_id, provider.id,
+            session,
+            runtime.secrets,
+            principal.workspace_id,
+            provider.id,
             service.SetupInput(name=name, credentials=raw, settings=body.settings, verify=body.verify),
         )
     except Conflict as exc:
@@ -95,7 +98,7 @@ async def configure(
     "/provider/disable/{businessProviderId}", response_model=Envelope[DisabledOut], summary="Disable integration"
 )
 async def disable(
-    businessProviderId: str = BusinessProviderId,  # noqa: N803
+    businessProviderId: str = BusinessProviderId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
@@ -107,7 +110,7 @@ async def disable(
     "/providers/ecommerce/remove/{businessProviderId}", response_model=SuccessOnly, summary="Remove integration"
 )
 async def remove(
-    businessProviderId: str = BusinessProviderId,  # noqa: N803
+    businessProviderId: str = BusinessProviderId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:

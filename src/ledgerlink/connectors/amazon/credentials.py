@@ -14,12 +14,12 @@ _SP_API_ADVICE = (
 
 
 class AmazonCredentials(Credentials):
-    sellerId: str = Field(description="Merchant token / selling partner id")  # noqa: N815
-    marketplaceId: str = Field(description="e.g. ATVPDKIKX0DER (amazon.com)")  # noqa: N815
+    sellerId: str = Field(description="Merchant token / selling partner id")
+    marketplaceId: str = Field(description="e.g. ATVPDKIKX0DER (amazon.com)")
     region: Literal["na", "eu", "fe"] = Field(default="na", description="SP-API region endpoint")
-    lwaClientId: str = Field(description="Login with Amazon client id (amzn1.application-oa2-client.…)")  # noqa: N815
-    lwaClientSecret: SecretStr = Field(min_length=8)  # noqa: N815
-    refreshToken: SecretStr = Field(min_length=8, description="LWA refresh token (Atzr|…)")  # noqa: N815
+    lwaClientId: str = Field(description="Login with Amazon client id (amzn1.application-oa2-client.…)")
+    lwaClientSecret: SecretStr = Field(min_length=8)
+    refreshToken: SecretStr = Field(min_length=8, description="LWA refresh token (Atzr|…)")
 
     @field_validator("sellerId", "marketplaceId")
     @classmethod

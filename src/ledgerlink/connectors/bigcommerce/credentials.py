@@ -21,10 +21,10 @@ def validate_store_hash(value: str) -> str:
 
 
 class BigCommerceCredentials(Credentials):
-    storeHash: str = Field(description="The store hash from the API path /stores/{hash}/, not a URL")  # noqa: N815
-    accessToken: SecretStr = Field(min_length=8, description="API account access token (X-Auth-Token)")  # noqa: N815
-    clientId: str | None = Field(default=None, description="App client id")  # noqa: N815
-    clientSecret: SecretStr | None = Field(  # noqa: N815
+    storeHash: str = Field(description="The store hash from the API path /stores/{hash}/, not a URL")
+    accessToken: SecretStr = Field(min_length=8, description="API account access token (X-Auth-Token)")
+    clientId: str | None = Field(default=None, description="App client id")
+    clientSecret: SecretStr | None = Field(
         default=None, description="App client secret; verifies Standard Webhooks signatures"
     )
 

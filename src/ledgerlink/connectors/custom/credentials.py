@@ -12,7 +12,7 @@ class CustomCredentials(Credentials):
 
     model_config = ConfigDict(extra="allow")
 
-    connectorId: str = Field(description="The custom connector this instance uses")  # noqa: N815
+    connectorId: str = Field(description="The custom connector this instance uses")
 
     def plain(self) -> dict[str, Any]:
         return {**super().plain(), **(self.model_extra or {})}

@@ -9,10 +9,10 @@ from ledgerlink.connectors.spec import Credentials, ProviderSpec
 
 
 class PayPalCredentials(Credentials):
-    clientId: str = Field(min_length=8, description="REST app client id")  # noqa: N815
-    clientSecret: SecretStr = Field(min_length=8, description="REST app secret")  # noqa: N815
+    clientId: str = Field(min_length=8, description="REST app client id")
+    clientSecret: SecretStr = Field(min_length=8, description="REST app secret")
     environment: Literal["live", "sandbox"] = "live"
-    webhookId: str | None = Field(default=None, description="Id of the webhook, to verify its events")  # noqa: N815
+    webhookId: str | None = Field(default=None, description="Id of the webhook, to verify its events")
 
 
 def _from_generic(creds: Any) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from ledgerlink.connectors.spec import Credentials, ProviderSpec
 
 
 class QuickBooksCredentials(Credentials):
-    clientId: str = Field(min_length=8)  # noqa: N815
-    clientSecret: SecretStr = Field(min_length=8)  # noqa: N815
-    refreshToken: SecretStr = Field(min_length=8)  # noqa: N815
-    accessToken: SecretStr | None = None  # noqa: N815
-    companyId: str = Field(pattern=r"^[0-9]{1,20}$", description="The company's realm id")  # noqa: N815
+    clientId: str = Field(min_length=8)
+    clientSecret: SecretStr = Field(min_length=8)
+    refreshToken: SecretStr = Field(min_length=8)
+    accessToken: SecretStr | None = None
+    companyId: str = Field(pattern=r"^[0-9]{1,20}$", description="The company's realm id")
     environment: Literal["production", "sandbox"] = "production"
 
 

@@ -12,9 +12,9 @@ _SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 
 
 class ShopifyCredentials(Credentials):
-    shopDomain: str = Field(description="The shop's permanent domain, e.g. mystore.myshopify.com")  # noqa: N815
-    accessToken: SecretStr = Field(min_length=8, description="Admin API access token (shpat_…)")  # noqa: N815
-    webhookSecret: SecretStr | None = Field(  # noqa: N815
+    shopDomain: str = Field(description="The shop's permanent domain, e.g. mystore.myshopify.com")
+    accessToken: SecretStr = Field(min_length=8, description="Admin API access token (shpat_…)")
+    webhookSecret: SecretStr | None = Field(
         default=None, description="The app's client secret; signs X-Shopify-Hmac-Sha256"
     )
 

@@ -10,8 +10,8 @@ from ledgerlink.connectors.spec import Credentials, ProviderSpec
 
 
 class StripeCredentials(Credentials):
-    secretKey: SecretStr = Field(description="Secret or restricted key (sk_live_…, rk_live_…)")  # noqa: N815
-    webhookEndpointSecret: SecretStr | None = Field(  # noqa: N815
+    secretKey: SecretStr = Field(description="Secret or restricted key (sk_live_…, rk_live_…)")
+    webhookEndpointSecret: SecretStr | None = Field(
         default=None, description="Signing secret of the webhook endpoint (whsec_…)"
     )
 

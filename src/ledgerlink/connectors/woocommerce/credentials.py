@@ -9,10 +9,10 @@ from ledgerlink.connectors.spec import Credentials, ProviderSpec
 
 
 class WooCommerceCredentials(Credentials):
-    siteUrl: AnyHttpUrl = Field(description="The WordPress site, e.g. https://mystore.com")  # noqa: N815
-    consumerKey: SecretStr = Field(description="REST API consumer key (ck_…)")  # noqa: N815
-    consumerSecret: SecretStr = Field(description="REST API consumer secret (cs_…)")  # noqa: N815
-    webhookSecret: SecretStr | None = Field(default=None, description="Signs X-WC-Webhook-Signature")  # noqa: N815
+    siteUrl: AnyHttpUrl = Field(description="The WordPress site, e.g. https://mystore.com")
+    consumerKey: SecretStr = Field(description="REST API consumer key (ck_…)")
+    consumerSecret: SecretStr = Field(description="REST API consumer secret (cs_…)")
+    webhookSecret: SecretStr | None = Field(default=None, description="Signs X-WC-Webhook-Signature")
 
     @field_validator("consumerKey")
     @classmethod

@@ -6,10 +6,10 @@ from ledgerlink.connectors.spec import Credentials, ProviderSpec
 
 
 class XeroCredentials(Credentials):
-    clientId: str = Field(min_length=8)  # noqa: N815
-    clientSecret: SecretStr = Field(min_length=8)  # noqa: N815
-    refreshToken: SecretStr = Field(min_length=8)  # noqa: N815
-    tenantId: str | None = Field(default=None, description="Xero organisation (tenant) id")  # noqa: N815
+    clientId: str = Field(min_length=8)
+    clientSecret: SecretStr = Field(min_length=8)
+    refreshToken: SecretStr = Field(min_length=8)
+    tenantId: str | None = Field(default=None, description="Xero organisation (tenant) id")
 
 
 PROVIDER = ProviderSpec(

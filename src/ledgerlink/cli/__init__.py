@@ -1,0 +1,1 @@
+"""The `ledgerlink` command line (Typer + Rich)."""

@@ -1,0 +1,112 @@
+"""A worker killed with SIGKILL mid-job leaves a job that another worker completes; periodic work
+is deferred once per tick however many workers run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from ledgerlink.jobs.defer import defer_in_transaction
+from tests.conftest import ROOT
+from tests.support.slow_tasks import MARKS_DDL
+
+pytestmark = pytest.mark.slow
+
+
+def _start_worker(database_url: str, secret_key: str, queues: str = "") -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LEDGERLINK_SECRET_KEYS": secret_key,
+        "LEDGERLINK_TASK_MODULES": "tests.support.slow_tasks",
+        "LEDGERLINK_WORKER_STALLED_AFTER": "3",
+        "LEDGERLINK_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    args = [sys.executable, "-m", "ledgerlink", "worker", "--concurrency", "2"]
+    if queues:
+        args += ["--queues", queues]
+    return subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_for(conn: psycopg.Connection, query: str, params: tuple, timeout: float) -> tuple:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = conn.execute(query, params).fetchone()
+        if row is not None:
+            return row
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for: {query} {params}")
+
+
+async def test_killed_worker_job_is_completed_by_another(runtime, database_url, secret_key):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(MARKS_DDL)
+    marker = f"kill-{time.time_ns()}"
+    async with runtime.sessions.begin() as session:
+        job_id = await defer_in_transaction(
+            session, "ledgerlink:test_slow_mark", args={"marker": marker, "seconds": 2.0}, queue="test"
+        )
+
+    first = _start_worker(database_url, secret_key)
+    bystander = _start_worker(database_url, secret_key, queues="maintenance")
+    second = None
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            (pid,) = _wait_for(
+                conn, "SELECT pid FROM test_job_marks WHERE marker = %s AND phase = 'started'", (marker,), 60
+            )
+            assert pid == first.pid
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+            second = _start_worker(database_url, secret_key)
+            (done_pid,) = _wait_for(
+                conn, "SELECT pid FROM test_job_marks WHERE marker = %s AND phase = 'done'", (marker,), 60
+            )
+            assert done_pid == second.pid
+            status = _wait_for(
+                conn,
+                "SELECT status, attempts FROM procrastinate_jobs WHERE id = %s AND status = 'succeeded'",
+                (job_id,),
+                10,
+            )
+            assert status[0] == "succeeded"
+            phases = conn.execute(
+                "SELECT phase, count(*) FROM test_job_marks WHERE marker = %s GROUP BY phase ORDER BY phase", (marker,)
+            ).fetchall()
+            assert phases == [("done", 1), ("started", 2)]
+
+            # Three workers overlapped; each periodic tick still produced exactly one job.
+            duplicates = conn.execute(
+                """SELECT args->>'timestamp', count(*) FROM procrastinate_jobs
+                   WHERE task_name = 'ledgerlink:recover_stalled_jobs'
+                   GROUP BY 1 HAVING count(*) > 1"""
+            ).fetchall()
+            ticks = conn.execute(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'ledgerlink:recover_stalled_jobs'"
+            ).fetchone()
+            assert duplicates == [] and ticks[0] >= 2
+    finally:
+        for proc in (first, bystander, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+async def test_defer_in_transaction_vanishes_on_rollback(runtime, database_url):
+    async with runtime.sessions() as session:
+        job_id = await defer_in_transaction(
+            session, "ledgerlink:test_slow_mark", args={"marker": "never", "seconds": 0}, queue="test"
+        )
+        await session.rollback()
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE id = %s", (job_id,)).fetchone() == (0,)
