@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ledgerlink.api.app import create_app
-from ledgerlink.db.engine import make_engine, make_sessionmaker
+from ledgerlink.db.engine import make_bookkeeping_engine, make_engine, make_sessionmaker
 from ledgerlink.ratelimit import Limit, take
 from tests.helpers import assert_error
 
@@ -21,8 +21,11 @@ async def limited_clients(runtime, settings):
     clients, engines = [], []
     for _ in range(2):
         engine = make_engine(runtime.database_url, pool_size=2)
-        engines.append(engine)
-        rt = dataclasses.replace(runtime, settings=tight, engine=engine, sessions=make_sessionmaker(engine))
+        bookkeeping = make_bookkeeping_engine(runtime.database_url, pool_size=2)
+        engines += [engine, bookkeeping]
+        rt = dataclasses.replace(
+            runtime, settings=tight, engine=engine, sessions=make_sessionmaker(engine), bookkeeping=bookkeeping
+        )
         transport = httpx.ASGITransport(app=create_app(rt), raise_app_exceptions=False)
         clients.append(httpx.AsyncClient(transport=transport, base_url="http://ledgerlink.test"))
     yield clients

@@ -1,24 +1,36 @@
-"""A rate limiter whose state lives in PostgreSQL (GCRA), so every process spends one shared budget."""
+"""A rate limiter whose state lives in PostgreSQL (GCRA), so every process spends one shared budget.
+
+Each bucket is one row holding its theoretical arrival time (TAT). Spending is a single atomic
+upsert; run it in autocommit on the bookkeeping engine so the row lock is held for one statement,
+not for a whole request.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-_TAKE = text(
+
+def gcra_upsert(bucket_sql: str, source: str = "") -> str:
+    """SQL that spends one unit of the bucket named by `bucket_sql` and RETURNs a row iff allowed.
+
+    Parameters `:interval` and `:tolerance` (seconds). `source` may add a FROM-less SELECT tail
+    (e.g. ` FROM k WHERE …`) so the bucket name can come from another CTE.
     """
+    return f"""
     INSERT INTO rate_limit_buckets (bucket, tat)
-    VALUES (:bucket, clock_timestamp() + make_interval(secs => :interval))
+    SELECT {bucket_sql}, clock_timestamp() + make_interval(secs => :interval){source}
     ON CONFLICT (bucket) DO UPDATE
        SET tat = GREATEST(rate_limit_buckets.tat, clock_timestamp()) + make_interval(secs => :interval)
      WHERE GREATEST(rate_limit_buckets.tat, clock_timestamp()) + make_interval(secs => :interval)
            <= clock_timestamp() + make_interval(secs => :tolerance)
-    RETURNING tat
-    """
-)
+    RETURNING tat"""
+
+
+_TAKE = text(gcra_upsert(":bucket"))
 _PEEK = text("SELECT tat, clock_timestamp() AS now FROM rate_limit_buckets WHERE bucket = :bucket")
 
 
@@ -38,6 +50,9 @@ class Limit:
     def tolerance(self) -> float:
         return self.interval * self.burst
 
+    def params(self) -> dict[str, float]:
+        return {"interval": self.interval, "tolerance": self.tolerance}
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -45,15 +60,20 @@ class Decision:
     retry_after: float  # seconds until one more request would be allowed (0 when allowed)
 
 
-async def take(session: AsyncSession, bucket: str, limit: Limit) -> Decision:
-    """Spend one unit of `bucket`'s budget if there is one; atomic across processes."""
-    row = (
-        await session.execute(_TAKE, {"bucket": bucket, "interval": limit.interval, "tolerance": limit.tolerance})
-    ).first()
+async def take(conn: Any, bucket: str, limit: Limit) -> Decision:
+    """Spend one unit of `bucket`'s budget if there is one; atomic across processes.
+
+    `conn` is an AsyncConnection or AsyncSession."""
+    row = (await conn.execute(_TAKE, {"bucket": bucket, **limit.params()})).first()
     if row is not None:
         return Decision(True, 0.0)
-    peek = (await session.execute(_PEEK, {"bucket": bucket})).first()
+    return Decision(False, await retry_after(conn, bucket, limit))
+
+
+async def retry_after(conn: Any, bucket: str, limit: Limit) -> float:
+    peek = (await conn.execute(_PEEK, {"bucket": bucket})).first()
+    if peek is None:
+        return 0.001
     tat: datetime = peek.tat
     now: datetime = peek.now
-    wait = (tat - now).total_seconds() + limit.interval - limit.tolerance
-    return Decision(False, max(wait, 0.001))
+    return max((tat - now).total_seconds() + limit.interval - limit.tolerance, 0.001)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledgerlink.db.embedded import start_embedded
-from ledgerlink.db.engine import make_engine, make_sessionmaker
+from ledgerlink.db.engine import make_bookkeeping_engine, make_engine, make_sessionmaker
 from ledgerlink.secrets_box import SecretBox, SecretsConfigError, load_or_create_key_file
 from ledgerlink.settings import Settings
 
@@ -44,6 +44,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     secrets: SecretBox
+    bookkeeping: AsyncEngine
     _jobs: procrastinate.App | None = field(default=None, repr=False)
 
     @property
@@ -60,6 +61,7 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.engine.dispose()
+        await self.bookkeeping.dispose()
 
 
 def build_runtime(settings: Settings, database_url: str | None = None) -> Runtime:
@@ -71,4 +73,5 @@ def build_runtime(settings: Settings, database_url: str | None = None) -> Runtim
         engine=engine,
         sessions=make_sessionmaker(engine),
         secrets=SecretBox(resolve_secret_keys(settings)),
+        bookkeeping=make_bookkeeping_engine(url),
     )

@@ -6,19 +6,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.auth.principal import Principal, authenticate
-from ledgerlink.errors import AuthFailed, RateLimitExceeded
-from ledgerlink.ratelimit import Limit, take
+from ledgerlink.errors import AuthFailed
+from ledgerlink.ratelimit import Limit
 from ledgerlink.runtime import Runtime
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key")
 _bearer = HTTPBearer(auto_error=False, description="An API key or an OAuth access token")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:  # async: a sync dependency costs a thread hop
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -44,17 +43,8 @@ def requires(scope: str) -> Callable[..., Awaitable[Principal]]:
         secret = api_key or (bearer.credentials if bearer else None)
         if not secret:
             raise AuthFailed("authentication required: send an X-API-Key header or an Authorization: Bearer token")
-        async with runtime.sessions.begin() as session:
-            # Usage bookkeeping only: losing it in a crash is harmless, waiting for its fsync is not.
-            await session.execute(text("SET LOCAL synchronous_commit = off"))
-            principal = await authenticate(session, secret)
-            decision = await take(session, f"api:{principal.credential_id}", _request_limit(runtime))
-        if not decision.allowed:
-            raise RateLimitExceeded(
-                "request rate limit exceeded for this credential",
-                retry_after=decision.retry_after,
-                details={"retryAfterSeconds": round(decision.retry_after, 3)},
-            )
+        async with runtime.bookkeeping.connect() as conn:
+            principal = await authenticate(conn, secret, _request_limit(runtime))
         principal.require(scope)
         return principal
 

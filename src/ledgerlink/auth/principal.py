@@ -1,25 +1,51 @@
-"""Resolving a presented secret to the workspace and scopes it acts with."""
+"""Resolving a presented secret to the workspace and scopes it acts with, and spending its rate budget.
+
+This runs on every request, so it is one statement per request on the bookkeeping engine
+(autocommit, no fsync wait): look the secret up by its hash, spend one unit of its request
+budget, and touch `last_used_at` at most once a minute.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
 
 from ledgerlink.auth import tokens
 from ledgerlink.auth.scopes import grants
-from ledgerlink.errors import AuthFailed, InsufficientScope
-from ledgerlink.models import ApiKey, OAuthToken
+from ledgerlink.errors import AuthFailed, InsufficientScope, RateLimitExceeded
+from ledgerlink.ratelimit import Limit, gcra_upsert, retry_after
 
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+_API_KEY = text(
+    f"""
+    WITH k AS (
+        SELECT id, workspace_id, scopes FROM api_keys WHERE key_hash = :hash AND revoked_at IS NULL
+    ), touch AS (
+        UPDATE api_keys SET last_used_at = clock_timestamp() FROM k
+         WHERE api_keys.id = k.id
+           AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < clock_timestamp() - interval '1 minute')
+        RETURNING 1
+    ), spend AS ({gcra_upsert("'api:' || k.id", " FROM k")})
+    SELECT k.id, k.workspace_id, k.scopes, EXISTS (SELECT 1 FROM spend) AS allowed FROM k
+    """
+)
+
+_ACCESS_TOKEN = text(
+    f"""
+    WITH k AS (
+        SELECT client_id AS id, workspace_id, scopes FROM oauth_tokens
+         WHERE token_hash = :hash AND expires_at > clock_timestamp()
+    ), spend AS ({gcra_upsert("'api:' || k.id", " FROM k")})
+    SELECT k.id, k.workspace_id, k.scopes, EXISTS (SELECT 1 FROM spend) AS allowed FROM k
+    """
+)
 
 
 @dataclass(frozen=True)
 class Principal:
     workspace_id: str
-    credential_id: str  # key_… or the OAuth client's oac_…
+    credential_id: str  # key_… or the OAuth client's oac_… (tokens of one client share its budget)
     kind: str  # "api_key" | "oauth"
     scopes: tuple[str, ...]
 
@@ -31,18 +57,24 @@ class Principal:
             )
 
 
-async def authenticate(session: AsyncSession, secret: str) -> Principal:
-    """Look the secret up by its hash. Revoked keys and expired tokens fail like unknown ones."""
-    now = datetime.now(UTC)
-    hashed = tokens.digest(secret)
-    if secret.startswith(tokens.ACCESS_TOKEN_PREFIX):
-        token = (await session.execute(select(OAuthToken).where(OAuthToken.token_hash == hashed))).scalar_one_or_none()
-        if token is None or token.expires_at <= now:
-            raise AuthFailed("the bearer token is invalid or has expired")
-        return Principal(token.workspace_id, token.client_id, "oauth", tuple(token.scopes))
-    key = (await session.execute(select(ApiKey).where(ApiKey.key_hash == hashed))).scalar_one_or_none()
-    if key is None or key.revoked_at is not None:
-        raise AuthFailed("the API key is invalid or has been revoked")
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return Principal(key.workspace_id, key.id, "api_key", tuple(key.scopes))
+async def authenticate(conn: Any, secret: str, limit: Limit) -> Principal:
+    """The principal behind `secret`, having spent one request of its budget.
+
+    Raises AuthFailed for unknown, revoked or expired secrets (alike), RateLimitExceeded when the
+    budget is spent. `conn` is an AsyncConnection (autocommit) or AsyncSession."""
+    is_token = secret.startswith(tokens.ACCESS_TOKEN_PREFIX)
+    row = (
+        await conn.execute(_ACCESS_TOKEN if is_token else _API_KEY, {"hash": tokens.digest(secret), **limit.params()})
+    ).first()
+    if row is None:
+        raise AuthFailed(
+            "the bearer token is invalid or has expired" if is_token else "the API key is invalid or has been revoked"
+        )
+    if not row.allowed:
+        wait = await retry_after(conn, f"api:{row.id}", limit)
+        raise RateLimitExceeded(
+            "request rate limit exceeded for this credential",
+            retry_after=wait,
+            details={"retryAfterSeconds": round(wait, 3)},
+        )
+    return Principal(row.workspace_id, row.id, "oauth" if is_token else "api_key", tuple(row.scopes))

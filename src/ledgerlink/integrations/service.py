@@ -95,6 +95,7 @@ async def setup_integration(
         name=data.name,
         status="active" if verified else "unverified",
         credentials_encrypted=box.encrypt_json(credentials.plain()),
+        credentials_summary=credentials.summary(),
         settings=settings,
         mapping=mapping,
         connected_at=now,
@@ -179,6 +180,7 @@ async def update_integration(
         credentials = parse_credentials(provider, {**current, **data.credentials})
         verified = data.verify and await _check(provider, credentials)
         integration.credentials_encrypted = box.encrypt_json(credentials.plain())
+        integration.credentials_summary = credentials.summary()
         now = datetime.now(UTC)
         integration.verified_at = now if verified else None
         if integration.status != "disabled":
@@ -270,7 +272,7 @@ async def remove_integration(session: AsyncSession, workspace_id: str, integrati
     await session.commit()
 
 
-def public_view(box: SecretBox, integration: Integration) -> dict[str, Any]:
+def public_view(integration: Integration) -> dict[str, Any]:
     """What the API shows of an instance. Credentials only as a summary (no secret beyond 4 chars)."""
     return {
         "id": integration.id,
@@ -282,7 +284,7 @@ def public_view(box: SecretBox, integration: Integration) -> dict[str, Any]:
         "disabledAt": integration.disabled_at,
         "settings": integration.settings,
         "mapping": integration.mapping,
-        "credentials": decrypt_credentials(box, integration).summary(),
+        "credentials": integration.credentials_summary,
         "lastError": integration.last_error,
         "createdAt": integration.created_at,
         "updatedAt": integration.updated_at,

@@ -21,6 +21,9 @@ class Integration(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     # active | unverified | disabled | error | needs_reauth
     status: Mapped[str] = mapped_column(String(20))
     credentials_encrypted: Mapped[str] = mapped_column(Text)
+    # What the API may show of the credentials (plain fields, secrets as **** + last 4), kept at
+    # write time so reading an integration never needs to decrypt it.
+    credentials_summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     connected_at: Mapped[datetime | None]

@@ -66,7 +66,7 @@ async def setup(
         providerId,
         service.SetupInput(body.name, body.credentials, body.settings, body.mapping, body.verify),
     )
-    return ok(service.public_view(runtime.secrets, integration))
+    return ok(service.public_view(integration))
 
 
 @router.get("", response_model=PageEnvelope[IntegrationOut], summary="List integration instances")
@@ -76,12 +76,11 @@ async def list_integrations(
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(requires("read:integrations")),
     session: AsyncSession = Depends(db_session),
-    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     rows, total = await service.list_integrations(
         session, principal.workspace_id, offset=params.offset, limit=params.limit, provider=provider, status=status
     )
-    return paged([service.public_view(runtime.secrets, r) for r in rows], params, total)
+    return paged([service.public_view(r) for r in rows], params, total)
 
 
 @router.get("/{integrationId}", response_model=Envelope[IntegrationOut], summary="Get an integration instance")
@@ -89,10 +88,9 @@ async def get_integration(
     integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("read:integrations")),
     session: AsyncSession = Depends(db_session),
-    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     integration = await service.get_integration(session, principal.workspace_id, integrationId)
-    return ok(service.public_view(runtime.secrets, integration))
+    return ok(service.public_view(integration))
 
 
 @router.patch(
@@ -114,7 +112,7 @@ async def update_integration(
         integrationId,
         service.UpdateInput(body.name, body.credentials, body.settings, body.mapping, body.verify),
     )
-    return ok(service.public_view(runtime.secrets, integration))
+    return ok(service.public_view(integration))
 
 
 @router.post("/{integrationId}/verify", response_model=Envelope[IntegrationOut], summary="Check credentials upstream")
@@ -125,7 +123,7 @@ async def verify_integration(
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     integration = await service.verify_integration(session, runtime.secrets, principal.workspace_id, integrationId)
-    return ok(service.public_view(runtime.secrets, integration))
+    return ok(service.public_view(integration))
 
 
 @router.post("/{integrationId}/disable", response_model=Envelope[IntegrationOut], summary="Disable an instance")
@@ -133,10 +131,9 @@ async def disable_integration(
     integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
-    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     integration = await service.set_enabled(session, principal.workspace_id, integrationId, enabled=False)
-    return ok(service.public_view(runtime.secrets, integration))
+    return ok(service.public_view(integration))
 
 
 @router.post("/{integrationId}/enable", response_model=Envelope[IntegrationOut], summary="Enable an instance")
@@ -144,10 +141,9 @@ async def enable_integration(
     integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
-    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     integration = await service.set_enabled(session, principal.workspace_id, integrationId, enabled=True)
-    return ok(service.public_view(runtime.secrets, integration))
+    return ok(service.public_view(integration))
 
 
 @router.delete("/{integrationId}", response_model=Envelope[dict[str, str]], summary="Remove an instance")

@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("credentials_encrypted", sa.Text(), nullable=False),
+        sa.Column("credentials_summary", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("settings", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("mapping", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("connected_at", sa.DateTime(timezone=True), nullable=True),

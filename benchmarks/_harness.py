@@ -1,0 +1,115 @@
+"""Shared benchmark plumbing: a throwaway hub process on its own database, and a load loop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+from _loadgen import RequestFactory, run_load
+from cryptography.fernet import Fernet
+
+from ledgerlink.db import migrate
+from ledgerlink.testing import create_test_database, drop_test_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Hub:
+    base_url: str
+    env: dict[str, str]
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "ledgerlink", *args], env=self.env, cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+
+@contextlib.contextmanager
+def running_hub(extra_env: dict[str, str] | None = None, worker_concurrency: int = 0) -> Iterator[Hub]:
+    """`ledgerlink serve` on a fresh database (embedded, or LEDGERLINK_TEST_DATABASE_URL's server)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="llbench-"))
+    url = create_test_database(data_dir)
+    migrate.upgrade(url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LEDGERLINK_SECRET_KEYS": Fernet.generate_key().decode(),
+        "LEDGERLINK_LOG_LEVEL": "WARNING",
+        "LEDGERLINK_RATE_LIMIT_PER_MINUTE": "100000000",
+        "LEDGERLINK_RATE_LIMIT_BURST": "1000000",
+        **(extra_env or {}),
+    }
+    # synchronous_commit stays as the server has it: the figures include real commits.
+    with contextlib.closing(__import__("psycopg").connect(url, autocommit=True)) as conn:
+        conn.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1].split('?')[0]} RESET synchronous_commit")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledgerlink", "serve", "--port", str(port),
+         "--worker-concurrency", str(worker_concurrency)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("hub did not start")
+            time.sleep(0.2)
+        yield Hub(base, env)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        drop_test_database(url)
+
+
+@dataclass
+class LoadResult:
+    label: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+    def line(self) -> str:
+        return (f"{self.label:40} {self.rate:8.0f} req/s   p50 {self.pct(0.50):6.1f} ms   "
+                f"p99 {self.pct(0.99):6.1f} ms   mean {statistics.fmean(self.latencies_ms):6.1f} ms   "
+                f"n={self.requests} non-2xx={self.errors}")
+
+
+async def load(
+    label: str, factory: RequestFactory, *, base_url: str, concurrency: int, seconds: float
+) -> LoadResult:
+    url = urlparse(base_url)
+    latencies, errors, elapsed = await run_load(
+        url.hostname or "127.0.0.1", url.port or 80, factory, concurrency=concurrency, seconds=seconds
+    )
+    return LoadResult(label, len(latencies), errors, elapsed, latencies)
