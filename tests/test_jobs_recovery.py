@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,7 +20,7 @@ from tests.support.slow_tasks import MARKS_DDL
 pytestmark = pytest.mark.slow
 
 
-def _start_worker(database_url: str, secret_key: str, queues: str = "") -> subprocess.Popen[bytes]:
+def _start_worker(database_url: str, secret_key: str, log: Path, queues: str = "") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -32,7 +33,8 @@ def _start_worker(database_url: str, secret_key: str, queues: str = "") -> subpr
     args = [sys.executable, "-m", "ledgerlink", "worker", "--concurrency", "2"]
     if queues:
         args += ["--queues", queues]
-    return subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Logs go to a file: an unread pipe would fill up and block the worker.
+    return subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
 
 
 def _wait_for(conn: psycopg.Connection, query: str, params: tuple, timeout: float) -> tuple:
@@ -45,7 +47,8 @@ def _wait_for(conn: psycopg.Connection, query: str, params: tuple, timeout: floa
     raise AssertionError(f"timed out waiting for: {query} {params}")
 
 
-async def test_killed_worker_job_is_completed_by_another(runtime, database_url, secret_key):
+async def test_killed_worker_job_is_completed_by_another(runtime, database_url, secret_key, tmp_path):
+    log = tmp_path / "workers.log"
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(MARKS_DDL)
     marker = f"kill-{time.time_ns()}"
@@ -54,8 +57,8 @@ async def test_killed_worker_job_is_completed_by_another(runtime, database_url, 
             session, "ledgerlink:test_slow_mark", args={"marker": marker, "seconds": 2.0}, queue="test"
         )
 
-    first = _start_worker(database_url, secret_key)
-    bystander = _start_worker(database_url, secret_key, queues="maintenance")
+    first = _start_worker(database_url, secret_key, log)
+    bystander = _start_worker(database_url, secret_key, log, queues="maintenance")
     second = None
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
@@ -65,7 +68,7 @@ async def test_killed_worker_job_is_completed_by_another(runtime, database_url, 
             assert pid == first.pid
             first.send_signal(signal.SIGKILL)
             first.wait(10)
-            second = _start_worker(database_url, secret_key)
+            second = _start_worker(database_url, secret_key, log)
             (done_pid,) = _wait_for(
                 conn, "SELECT pid FROM test_job_marks WHERE marker = %s AND phase = 'done'", (marker,), 60
             )
@@ -92,6 +95,9 @@ async def test_killed_worker_job_is_completed_by_another(runtime, database_url, 
                 "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'ledgerlink:recover_stalled_jobs'"
             ).fetchone()
             assert duplicates == [] and ticks[0] >= 2
+    except AssertionError:
+        print(log.read_text()[-5000:])
+        raise
     finally:
         for proc in (first, bystander, second):
             if proc is not None and proc.poll() is None:

@@ -10,8 +10,38 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 _BODY_LEN = 26
 
 PREFIXES = frozenset(
-    {"ws", "key", "oac", "tok", "int", "sync", "evt", "wh", "whd", "wf", "job", "prd", "var", "cus",
-     "ord", "oli", "pay", "loc", "inv", "ref", "acct", "je", "ibx", "req"}
+    {
+        "ws",
+        "key",
+        "oac",
+        "tok",
+        "int",
+        "sync",
+        "evt",
+        "wh",
+        "whd",
+        "wf",
+        "job",
+        "prd",
+        "var",
+        "cus",
+        "ord",
+        "oli",
+        "pay",
+        "loc",
+        "inv",
+        "ref",
+        "acct",
+        "je",
+        "ibx",
+        "req",
+        "adr",
+        "tax",
+        "dsc",
+        "shl",
+        "rfd",
+        "rfl",
+    }
 )
 
 _ID_RE = re.compile(rf"^([a-z]+)_([{_ALPHABET}]{{{_BODY_LEN}}})$")

@@ -15,10 +15,11 @@ from sqlalchemy import text
 
 
 def gcra_upsert(bucket_sql: str, source: str = "") -> str:
-    """SQL that spends one unit of the bucket named by `bucket_sql` and RETURNs a row iff allowed.
+    """SQL that spends one request's worth of the bucket named by `bucket_sql`; RETURNs a row iff allowed.
 
-    Parameters `:interval` and `:tolerance` (seconds). `source` may add a FROM-less SELECT tail
-    (e.g. ` FROM k WHERE …`) so the bucket name can come from another CTE.
+    Parameters `:interval` (seconds one request costs: the emission interval times its cost) and
+    `:tolerance` (seconds of burst). `source` may add a SELECT tail (e.g. ` FROM k`) so the bucket
+    name can come from another CTE.
     """
     return f"""
     INSERT INTO rate_limit_buckets (bucket, tat)
@@ -32,6 +33,14 @@ def gcra_upsert(bucket_sql: str, source: str = "") -> str:
 
 _TAKE = text(gcra_upsert(":bucket"))
 _PEEK = text("SELECT tat, clock_timestamp() AS now FROM rate_limit_buckets WHERE bucket = :bucket")
+# The upstream's own account of what is left is the truth: move the bucket to match it.
+_OBSERVE = text(
+    """
+    INSERT INTO rate_limit_buckets (bucket, tat)
+    VALUES (:bucket, clock_timestamp() + make_interval(secs => :ahead))
+    ON CONFLICT (bucket) DO UPDATE SET tat = EXCLUDED.tat
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,8 @@ class Limit:
     def tolerance(self) -> float:
         return self.interval * self.burst
 
-    def params(self) -> dict[str, float]:
-        return {"interval": self.interval, "tolerance": self.tolerance}
+    def params(self, cost: float = 1.0) -> dict[str, float]:
+        return {"interval": self.interval * cost, "tolerance": self.tolerance}
 
 
 @dataclass(frozen=True)
@@ -60,20 +69,30 @@ class Decision:
     retry_after: float  # seconds until one more request would be allowed (0 when allowed)
 
 
-async def take(conn: Any, bucket: str, limit: Limit) -> Decision:
-    """Spend one unit of `bucket`'s budget if there is one; atomic across processes.
+async def take(conn: Any, bucket: str, limit: Limit, cost: float = 1.0) -> Decision:
+    """Spend `cost` units of `bucket`'s budget if there are that many; atomic across processes.
 
     `conn` is an AsyncConnection or AsyncSession."""
-    row = (await conn.execute(_TAKE, {"bucket": bucket, **limit.params()})).first()
+    row = (await conn.execute(_TAKE, {"bucket": bucket, **limit.params(cost)})).first()
     if row is not None:
         return Decision(True, 0.0)
-    return Decision(False, await retry_after(conn, bucket, limit))
+    return Decision(False, await retry_after(conn, bucket, limit, cost))
 
 
-async def retry_after(conn: Any, bucket: str, limit: Limit) -> float:
+async def retry_after(conn: Any, bucket: str, limit: Limit, cost: float = 1.0) -> float:
     peek = (await conn.execute(_PEEK, {"bucket": bucket})).first()
     if peek is None:
         return 0.001
     tat: datetime = peek.tat
     now: datetime = peek.now
-    return max((tat - now).total_seconds() + limit.interval - limit.tolerance, 0.001)
+    return max((tat - now).total_seconds() + limit.interval * cost - limit.tolerance, 0.001)
+
+
+async def observe_remaining(conn: Any, bucket: str, limit: Limit, remaining: float, reset_in: float | None = None) -> None:
+    """Align the bucket with the upstream's report: `remaining` units left now; with `reset_in`, a fixed
+    window that refills completely after that many seconds (BigCommerce), else a steady refill."""
+    if reset_in is not None and remaining <= 0:
+        ahead = reset_in + limit.tolerance - limit.interval  # nothing more until the window resets
+    else:
+        ahead = max(0.0, limit.tolerance - remaining * limit.interval)
+    await conn.execute(_OBSERVE, {"bucket": bucket, "ahead": ahead})

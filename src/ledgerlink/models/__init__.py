@@ -1,18 +1,46 @@
 """All tables. Importing this package registers every model on `Base.metadata`."""
 
 from ledgerlink.models.base import Base
+from ledgerlink.models.catalog import Product, ProductVariant
+from ledgerlink.models.customers import Customer
 from ledgerlink.models.event import Event
+from ledgerlink.models.external_refs import ExternalRef
 from ledgerlink.models.integration import Integration
+from ledgerlink.models.inventory import InventoryLevel, Location
+from ledgerlink.models.orders import (
+    Order,
+    OrderAddress,
+    OrderDiscount,
+    OrderLine,
+    OrderShippingLine,
+    OrderTaxLine,
+)
+from ledgerlink.models.payments import Payment, Refund, RefundLine
 from ledgerlink.models.ratelimit import RateLimitBucket
 from ledgerlink.models.workspace import ApiKey, OAuthClient, OAuthToken, Workspace
 
 __all__ = [
     "ApiKey",
     "Base",
+    "Customer",
     "Event",
+    "ExternalRef",
     "Integration",
+    "InventoryLevel",
+    "Location",
     "OAuthClient",
     "OAuthToken",
+    "Order",
+    "OrderAddress",
+    "OrderDiscount",
+    "OrderLine",
+    "OrderShippingLine",
+    "OrderTaxLine",
+    "Payment",
+    "Product",
+    "ProductVariant",
     "RateLimitBucket",
+    "Refund",
+    "RefundLine",
     "Workspace",
 ]

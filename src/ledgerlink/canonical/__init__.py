@@ -1,0 +1,1 @@
+"""The canonical commerce model's domain logic (no HTTP): identity of upstream objects, and more."""
