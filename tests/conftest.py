@@ -156,3 +156,74 @@ def live_server(database_url: str, secret_key: str) -> Iterator[str]:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@dataclass
+class Sandbox:
+    """`ledgerlink sandbox` running in its own process, as the product runs it."""
+
+    base_url: str
+    stores: dict[str, dict]
+
+    def credentials(self, provider: str) -> dict:
+        return dict(self.stores[provider]["credentials"])
+
+    def control(self, provider: str, method: str = "GET", path: str = "/_sandbox/faults", **kwargs) -> dict:
+        response = httpx.request(method, f"{self.base_url}/{provider}{path}", timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def faults(self, provider: str, **changes) -> dict:
+        return self.control(provider, "POST", json=changes)
+
+    def reset(self, provider: str) -> dict:
+        return self.control(provider, "DELETE")
+
+
+SANDBOX_ORDERS = 600
+SANDBOX_MALFORMED_EVERY = 97  # so 6 of the 600 orders are served broken
+SANDBOX_LOG = TEST_DATA_DIR / "sandbox.log"  # a file, not a pipe nobody reads (a full pipe blocks the server)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    import json
+    import subprocess
+    import sys
+
+    providers = os.environ.get("LEDGERLINK_TEST_SANDBOX_PROVIDERS", "shopify,woocommerce,bigcommerce")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ledgerlink",
+            "sandbox",
+            "--port",
+            "0",
+            "--orders",
+            str(SANDBOX_ORDERS),
+            "--seed",
+            "7",
+            "--providers",
+            providers,
+            "--malformed-every",
+            str(SANDBOX_MALFORMED_EVERY),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=SANDBOX_LOG.open("w"),
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise RuntimeError(f"the sandbox did not start: {SANDBOX_LOG.read_text()[-3000:]}")
+    stores = json.loads(line)
+    base = next(iter(stores.values()))["credentials"]["apiBaseUrl"].rsplit("/", 1)[0]
+    yield Sandbox(base, stores)
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import time
@@ -17,6 +18,7 @@ PREFIXES = frozenset(
         "tok",
         "int",
         "sync",
+        "sie",
         "evt",
         "wh",
         "whd",
@@ -49,9 +51,19 @@ _ID_RE = re.compile(rf"^([a-z]+)_([{_ALPHABET}]{{{_BODY_LEN}}})$")
 
 def new_id(prefix: str) -> str:
     """48 bits of milliseconds then 80 random bits: sortable by creation, unguessable."""
+    return _render(prefix, (int(time.time() * 1000) << 80) | secrets.randbits(80))
+
+
+def derived_id(prefix: str, *parts: str) -> str:
+    """The same id for the same parts: for child records rebuilt on every change of their parent
+    (an order's lines), so what points at them (refund lines, postings) keeps pointing."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return _render(prefix, int.from_bytes(digest[:16]) >> 2)
+
+
+def _render(prefix: str, value: int) -> str:
     if prefix not in PREFIXES:
         raise ValueError(f"unknown id prefix {prefix!r}")
-    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
     chars = []
     for _ in range(_BODY_LEN):
         chars.append(_ALPHABET[value & 31])

@@ -12,7 +12,16 @@ from fastapi import FastAPI
 from ledgerlink import __version__
 from ledgerlink.api import error_handlers
 from ledgerlink.api.middleware import BodyLimitMiddleware, RequestLogMiddleware
-from ledgerlink.api.routers import access, events, health, integrations, provider_config
+from ledgerlink.api.routers import (
+    access,
+    events,
+    health,
+    integrations,
+    inventory,
+    provider_config,
+    records,
+    sync,
+)
 from ledgerlink.runtime import Runtime
 from ledgerlink.settings import Settings, get_settings
 
@@ -59,7 +68,7 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     error_handlers.install(app)
-    for module in (health, access, integrations, provider_config, events):
+    for module in (health, access, sync, inventory, integrations, provider_config, records, events):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware)

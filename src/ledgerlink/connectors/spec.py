@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,15 +66,14 @@ class ProviderSpec:
     category: Category
     credentials: type[Credentials]
     # Features this build really performs for the provider; empty until its connector exists.
+    # "webhooks" and "real_time_sync" among them are what the catalog's flags of those names report.
     features: tuple[str, ...] = ()
-    webhook_support: bool = False
-    real_time_sync: bool = False
     # Maps seed 002's generic credential names (apiKey, apiSecret, storeUrl) onto this provider's.
     from_generic: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=lambda c: dict(c))
     # Credentials of an older API generation that are refused with guidance (field -> advice).
     retired_fields: Mapping[str, str] = field(default_factory=dict)
-    # Checks credentials against the upstream (raises InvalidCredentials); None until a connector exists.
-    verify: Callable[[Credentials], Awaitable[None]] | None = None
+    # "module:Class" of the Connector; None until this build has one.
+    connector: str | None = None
 
     @property
     def active(self) -> bool:
@@ -91,8 +90,8 @@ class ProviderSpec:
             "description": self.description,
             "category": self.category,
             "status": self.status,
-            "features": list(self.features),
+            "features": [f for f in self.features if f not in ("webhooks", "real_time_sync")],
             "setupRequired": True,
-            "webhookSupport": self.webhook_support and self.active,
-            "realTimeSync": self.real_time_sync and self.active,
+            "webhookSupport": "webhooks" in self.features,
+            "realTimeSync": "real_time_sync" in self.features,
         }

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def fetch_page(
-    session: AsyncSession, query: Select[Any], *, order_by: Any, offset: int, limit: int
+    session: AsyncSession, query: Select[Any], *, order_by: Any, offset: int, limit: int, scalars: bool = True
 ) -> tuple[list[Any], int]:
+    """`scalars=False` keeps whole rows (a query selecting an entity and extra columns)."""
     total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(order_by).offset(offset).limit(limit))).scalars().all()
+    result = await session.execute(query.order_by(order_by).offset(offset).limit(limit))
+    rows = result.scalars().all() if scalars else result.all()
     return list(rows), int(total)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.connectors.loading import verify_credentials
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.connectors.spec import Credentials, ProviderSpec
 from ledgerlink.db.paging import fetch_page
@@ -51,7 +52,11 @@ def parse_credentials(provider: ProviderSpec, raw: dict[str, Any]) -> Credential
 
 
 def _settings(raw: dict[str, Any]) -> dict[str, Any]:
-    return validate_as(IntegrationSettings, raw, at=("settings",)).model_dump(mode="json")
+    model = validate_as(IntegrationSettings, raw, at=("settings",))
+    data = model.model_dump(mode="json")
+    if "rateLimit" not in model.model_fields_set:
+        data.pop("rateLimit")  # absent means "the connector's own limit", unlike an explicit null
+    return data
 
 
 def _mapping(raw: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +65,9 @@ def _mapping(raw: dict[str, Any]) -> dict[str, Any]:
 
 async def _check(provider: ProviderSpec, credentials: Credentials) -> bool:
     """Verify against the upstream where this build has a connector; False when it cannot check."""
-    if provider.verify is None:
+    if provider.connector is None:
         return False
-    await provider.verify(credentials)
+    await verify_credentials(provider, credentials)
     return True
 
 
@@ -210,7 +215,7 @@ async def verify_integration(
 ) -> Integration:
     integration = await get_integration(session, workspace_id, integration_id)
     provider = get_provider(integration.provider)
-    if provider.verify is None:
+    if provider.connector is None:
         raise ConfigurationError(
             f"this build has no {provider.name} connector, so the credentials cannot be checked yet",
             {"provider": provider.id, "providerStatus": provider.status},

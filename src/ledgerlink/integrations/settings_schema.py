@@ -10,6 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 SyncFrequency = Literal["manual", "every_15_minutes", "hourly", "every_6_hours", "daily"]
 
 
+class RateLimitSetting(BaseModel):
+    """The upstream budget to keep to: `rate` requests per `period` seconds, `burst` back to back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate: int = Field(ge=1, le=100_000)
+    period: float = Field(default=1.0, gt=0, le=86_400)
+    burst: int | None = Field(default=None, ge=1, le=100_000)
+
+
 class IntegrationSettings(BaseModel):
     """Known settings are type-checked; provider-specific extras are kept as given."""
 
@@ -25,9 +35,13 @@ class IntegrationSettings(BaseModel):
     realTimeSync: bool = False
     autoCreateCustomers: bool = True
     autoLinkProducts: bool = True
-    autoCreateProducts: bool = False
+    autoCreateProducts: bool = True
     startDate: date | None = None
     defaultTaxCode: str | None = Field(default=None, max_length=40)
+    syncLookbackMinutes: float = Field(default=10, ge=0, le=10_080)
+    reconcileDays: float = Field(default=3, gt=0, le=90)
+    # Absent: the connector's published limit; null: none at all; an object: this one.
+    rateLimit: RateLimitSetting | None = None
 
 
 class AccountMapping(BaseModel):

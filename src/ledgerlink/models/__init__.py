@@ -17,6 +17,7 @@ from ledgerlink.models.orders import (
 )
 from ledgerlink.models.payments import Payment, Refund, RefundLine
 from ledgerlink.models.ratelimit import RateLimitBucket
+from ledgerlink.models.sync import StreamCursor, SyncItemError, SyncRun
 from ledgerlink.models.workspace import ApiKey, OAuthClient, OAuthToken, Workspace
 
 __all__ = [
@@ -42,5 +43,8 @@ __all__ = [
     "RateLimitBucket",
     "Refund",
     "RefundLine",
+    "StreamCursor",
+    "SyncItemError",
+    "SyncRun",
     "Workspace",
 ]

@@ -27,11 +27,14 @@ def load_platform(provider: str) -> Callable[[Store], SandboxPlatform]:
     return factory
 
 
-def build_platforms(orders: int, seed: int, providers: list[str] | None = None) -> dict[str, SandboxPlatform]:
+def build_platforms(
+    orders: int, seed: int, providers: list[str] | None = None, malformed_every: int = 997
+) -> dict[str, SandboxPlatform]:
     """Each platform gets its own store (same seed, so the same catalogue and orders)."""
     platforms: dict[str, SandboxPlatform] = {}
     for provider in providers or list(PLATFORMS):
-        platforms[provider] = load_platform(provider)(Store(seed=seed, orders_count=orders))
+        store = Store(seed=seed, orders_count=orders, malformed_every=malformed_every)
+        platforms[provider] = load_platform(provider)(store)
     return platforms
 
 

@@ -49,7 +49,5 @@ PROVIDER = ProviderSpec(
     description="Sync orders, products, customers and inventory with BigCommerce",
     category="ecommerce",
     credentials=BigCommerceCredentials,
-    webhook_support=True,
-    real_time_sync=True,
     from_generic=_from_generic,
 )

@@ -25,6 +25,5 @@ PROVIDER = ProviderSpec(
     description="Record PayPal transactions, fees and refunds",
     category="payment",
     credentials=PayPalCredentials,
-    webhook_support=True,
     from_generic=_from_generic,
 )

@@ -37,7 +37,5 @@ PROVIDER = ProviderSpec(
     description="Connect your Shopify store for automated order sync",
     category="ecommerce",
     credentials=ShopifyCredentials,
-    webhook_support=True,
-    real_time_sync=True,
     from_generic=_from_generic,
 )

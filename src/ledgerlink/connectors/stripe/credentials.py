@@ -40,7 +40,5 @@ PROVIDER = ProviderSpec(
     description="Automatically record Stripe payments",
     category="payment",
     credentials=StripeCredentials,
-    webhook_support=True,
-    real_time_sync=True,
     from_generic=_from_generic,
 )

@@ -39,6 +39,7 @@ PROVIDER = ProviderSpec(
     description="Sync orders and products from WooCommerce",
     category="ecommerce",
     credentials=WooCommerceCredentials,
-    webhook_support=True,
     from_generic=_from_generic,
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
+    connector="ledgerlink.connectors.woocommerce.connector:WooCommerceConnector",
 )

@@ -1,0 +1,223 @@
+"""Sync endpoints (seed 000): per-channel sync-orders/-products/-customers, retry-failed, runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.api.deps import db_session, get_runtime, requires
+from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, PageEnvelope, PageParams, ok, page_params, paged
+from ledgerlink.api.schemas import StrictBody
+from ledgerlink.auth.principal import Principal
+from ledgerlink.connectors.registry import get_provider
+from ledgerlink.errors import ValidationFailed
+from ledgerlink.integrations import service
+from ledgerlink.runtime import Runtime
+from ledgerlink.sync import runs
+from ledgerlink.sync.retry import start_retry
+from ledgerlink.sync.views import run_view
+
+router = APIRouter(tags=["sync"], responses=ERROR_RESPONSES)
+
+IntegrationId = Path(pattern=r"^int_[0-9a-z]{26}$", description="An integration instance id (int_…)")
+ProviderId = Path(max_length=40, description="Provider id, e.g. shopify")
+
+
+class DateRange(BaseModel):
+    from_: date | datetime | None = Field(default=None, alias="from")
+    to: date | datetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        start, end = _start(self.from_), _end(self.to)
+        if start and end and start > end:
+            raise ValueError("dateRange.from is after dateRange.to")
+        return self
+
+
+def _start(value: date | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time.min, UTC)
+
+
+def _end(value: date | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time.max, UTC)
+
+
+class SyncBody(StrictBody):
+    integrationId: str = Field(pattern=r"^int_[0-9a-z]{26}$")
+    credentials: dict[str, Any] | None = Field(default=None, description="Replaces stored credentials first")
+    dateRange: DateRange | None = None
+    orderStatus: list[str] | None = Field(default=None, max_length=20)
+    fulfillmentStatus: list[str] | None = Field(default=None, max_length=20)
+    batchSize: int = Field(default=100, ge=1, le=250)
+    syncType: Literal["incremental", "full"] = "incremental"
+    includeVariants: bool = True
+    includeInventory: bool = False
+    publishedStatus: Literal["published", "unpublished", "any"] | None = None
+
+
+class RetryBody(StrictBody):
+    syncId: str = Field(pattern=r"^sync_[0-9a-z]{26}$")
+    retryType: Literal["failed_only"] = "failed_only"
+    maxRetries: int = Field(default=3, ge=1, le=20)
+
+
+class StreamBody(StrictBody):
+    stream: Literal["orders", "products", "customers", "locations", "inventory"]
+    syncType: Literal["incremental", "full"] = "incremental"
+    dateRange: DateRange | None = None
+    batchSize: int = Field(default=100, ge=1, le=250)
+
+
+async def _start_sync(
+    session: AsyncSession, runtime: Runtime, principal: Principal, provider_id: str, stream: str, body: SyncBody
+) -> dict[str, Any]:
+    provider = get_provider(provider_id)
+    integration = await service.get_integration(session, principal.workspace_id, body.integrationId)
+    if integration.provider != provider.id:
+        raise ValidationFailed(
+            f"integration {integration.id} is a {integration.provider} integration, not {provider.id}",
+            [{"field": "body.integrationId", "type": "provider_mismatch", "message": "belongs to another provider"}],
+        )
+    if body.credentials:
+        await service.update_integration(
+            session,
+            runtime.secrets,
+            principal.workspace_id,
+            integration.id,
+            service.UpdateInput(credentials=body.credentials),
+        )
+    filters: dict[str, Any] = {}
+    if body.orderStatus:
+        filters["orderStatus"] = body.orderStatus
+    if body.fulfillmentStatus:
+        filters["fulfillmentStatus"] = body.fulfillmentStatus
+    if body.publishedStatus and body.publishedStatus != "any":
+        filters["publishedStatus"] = body.publishedStatus
+    date_range = body.dateRange or DateRange()
+    since = _start(date_range.from_)
+    run = await runs.start_run(
+        session,
+        principal.workspace_id,
+        integration.id,
+        runs.RunRequest(
+            stream=stream,
+            sync_type="full" if since else body.syncType,
+            since=since,
+            until=_end(date_range.to),
+            filters=filters,
+            page_size=body.batchSize,
+        ),
+    )
+    return ok(run_view(run))
+
+
+def _stream_endpoint(stream: str) -> Any:
+    async def endpoint(
+        body: SyncBody,
+        providerId: str = ProviderId,
+        principal: Principal = Depends(requires("write:integrations")),
+        session: AsyncSession = Depends(db_session),
+        runtime: Runtime = Depends(get_runtime),
+    ) -> dict[str, Any]:
+        return await _start_sync(session, runtime, principal, providerId, stream, body)
+
+    endpoint.__name__ = f"sync_{stream}"
+    return endpoint
+
+
+for _stream in ("orders", "products", "customers"):
+    router.add_api_route(
+        f"/v1/integrations/{{providerId}}/sync-{_stream}",
+        _stream_endpoint(_stream),
+        methods=["POST"],
+        status_code=202,
+        response_model=Envelope[dict[str, Any]],
+        summary=f"Start a {_stream} sync",
+    )
+
+
+@router.post(
+    "/v1/integrations/{integrationId}/sync",
+    status_code=202,
+    response_model=Envelope[dict[str, Any]],
+    summary="Start a sync of any stream (orders, products, customers, locations, inventory)",
+)
+async def sync_stream(
+    body: StreamBody,
+    integrationId: str = IntegrationId,
+    principal: Principal = Depends(requires("write:integrations")),
+    session: AsyncSession = Depends(db_session),
+) -> dict[str, Any]:
+    date_range = body.dateRange or DateRange()
+    since = _start(date_range.from_)
+    run = await runs.start_run(
+        session,
+        principal.workspace_id,
+        integrationId,
+        runs.RunRequest(
+            stream=body.stream,
+            sync_type="full" if since else body.syncType,
+            since=since,
+            until=_end(date_range.to),
+            page_size=body.batchSize,
+        ),
+    )
+    return ok(run_view(run))
+
+
+@router.post(
+    "/v1/integrations/{integrationId}/retry-failed",
+    status_code=202,
+    response_model=Envelope[dict[str, Any]],
+    summary="Re-fetch and re-load a run's failed records",
+)
+async def retry_failed(
+    body: RetryBody,
+    integrationId: str = IntegrationId,
+    principal: Principal = Depends(requires("write:integrations")),
+    session: AsyncSession = Depends(db_session),
+) -> dict[str, Any]:
+    run = await start_retry(session, principal.workspace_id, integrationId, body.syncId, body.maxRetries)
+    return ok(run_view(run))
+
+
+@router.get("/v1/sync-runs", response_model=PageEnvelope[dict[str, Any]], summary="List sync runs")
+async def list_runs(
+    integrationId: str | None = Query(None, max_length=40),
+    status: str | None = Query(None, max_length=30),
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(requires("read:integrations")),
+    session: AsyncSession = Depends(db_session),
+) -> dict[str, Any]:
+    rows, total = await runs.list_runs(
+        session,
+        principal.workspace_id,
+        offset=params.offset,
+        limit=params.limit,
+        integration_id=integrationId,
+        status=status,
+    )
+    return paged([run_view(r) for r in rows], params, total)
+
+
+@router.get("/v1/sync-runs/{syncId}", response_model=Envelope[dict[str, Any]], summary="A sync run, live")
+async def get_run(
+    syncId: str = Path(max_length=40),
+    principal: Principal = Depends(requires("read:integrations")),
+    session: AsyncSession = Depends(db_session),
+) -> dict[str, Any]:
+    run = await runs.get_run(session, principal.workspace_id, syncId)
+    return ok(run_view(run, await runs.recent_errors(session, run.id)))

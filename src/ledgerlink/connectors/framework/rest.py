@@ -1,0 +1,133 @@
+"""Declarative REST streams with keyset paging on the upstream's updated-at filter.
+
+Paging by page number alone loses records when the data moves during a run (an edited record jumps to
+the end, the rest shift back a place). So a REST stream sorted by updated-at resumes from the last
+updated-at it saw (`since`), re-reading that instant and skipping the ids it already has from it;
+page numbers are used only within one instant, or for streams with no updated-at filter at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ledgerlink.canonical.records import CanonicalRecord
+from ledgerlink.connectors.framework.stream import Page, RecordParts, dig
+from ledgerlink.connectors.framework.window import SyncWindow
+from ledgerlink.upstream.client import Reply, UpstreamClient
+
+ParamsFn = Callable[[SyncWindow], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RestStream:
+    name: str
+    resource_type: str
+    path: str  # relative to the client's base URL
+    records: RecordParts
+    records_at: str | None = None  # where the list is in the body (None: the body is the list)
+    page_param: str = "page"
+    size_param: str = "per_page"
+    max_page_size: int = 100
+    first_page: int = 1
+    # Keyset paging: the query parameter that bounds updated-at from below, how to format it, and
+    # whether the upstream treats it as exclusive (then we ask from a second earlier and dedupe).
+    since_param: str | None = None
+    until_param: str | None = None
+    format_time: Callable[[datetime], str] = lambda t: t.isoformat()
+    since_exclusive: bool = False
+    static_params: dict[str, Any] = field(default_factory=dict)
+    window_params: ParamsFn | None = None  # filters → params (status, …)
+    # Stop when a page is shorter than asked for; `total_pages_at` reads a total from the body/headers.
+    total_pages_header: str | None = None
+    total_header: str | None = None  # records the whole read covers (X-WP-Total)
+    enrich: Callable[[UpstreamClient, Any], Any] | None = None  # fetch sub-resources of one record
+
+    def external_id(self, raw: Any) -> str:
+        return self.records.external_id(raw)
+
+    def updated_at(self, raw: Any) -> datetime | None:
+        return self.records.updated_at(raw)
+
+    def map(self, raw: Any) -> CanonicalRecord:
+        return self.records.map(raw)
+
+    def _params(self, window: SyncWindow, since: datetime | None, page: int) -> dict[str, Any]:
+        params: dict[str, Any] = dict(self.static_params)
+        if self.window_params is not None:
+            params.update(self.window_params(window))
+        size = min(window.page_size, self.max_page_size)
+        params[self.size_param] = size
+        params[self.page_param] = page
+        if since is not None and self.since_param:
+            asked = since - timedelta(seconds=1) if self.since_exclusive else since
+            params[self.since_param] = self.format_time(asked)
+        if window.until is not None and self.until_param:
+            params[self.until_param] = self.format_time(window.until)
+        return params
+
+    async def read_page(self, client: UpstreamClient, window: SyncWindow, token: dict[str, Any] | None) -> Page:
+        token = token or {}
+        resumed_since = _time(token.get("since"))
+        since = resumed_since or window.since
+        page = int(token.get("page", self.first_page))
+        seen_at_since = set(token.get("seen", []))
+        reply = await client.get(self.path, **self._params(window, since, page))
+        raw_records = _records(reply, self.records_at)
+        size = min(window.page_size, self.max_page_size)
+        fresh = [r for r in raw_records if not self._already_read(r, resumed_since, seen_at_since)]
+        if self.enrich is not None:
+            fresh = [await self.enrich(client, r) for r in fresh]
+        total = _header_int(reply, self.total_header) if not token else None
+        if len(raw_records) < size or _last_page(reply, self.total_pages_header, page):
+            return Page(fresh, None, total)
+        return Page(fresh, self._next_token(raw_records, since, page, seen_at_since), total)
+
+    def _already_read(self, raw: Any, resumed_since: datetime | None, seen: set[str]) -> bool:
+        """Earlier pages of this run covered everything before `resumed_since`, and `seen` at it."""
+        if resumed_since is None:
+            return False
+        stamp = self.updated_at(raw)
+        if stamp is None:
+            return False
+        return stamp < resumed_since or (stamp == resumed_since and self.external_id(raw) in seen)
+
+    def _next_token(self, raw: list[Any], since: datetime | None, page: int, seen: set[str]) -> dict[str, Any]:
+        if not self.since_param:
+            return {"page": page + 1}
+        stamps = [t for t in (self.updated_at(r) for r in raw) if t is not None]
+        newest = max(stamps) if stamps else None
+        if newest is None or (since is not None and newest <= since):
+            # The whole page sits at one instant: page on within it.
+            return {"since": _iso(since), "page": page + 1, "seen": sorted(seen | {self.external_id(r) for r in raw})}
+        at_newest = [self.external_id(r) for r in raw if self.updated_at(r) == newest]
+        return {"since": _iso(newest), "page": self.first_page, "seen": at_newest}
+
+
+def _records(reply: Reply, records_at: str | None) -> list[Any]:
+    if reply.data is None:  # 204 No Content: an empty page
+        return []
+    records = dig(reply.data, records_at)
+    if not isinstance(records, list):
+        raise ValueError(f"expected a list of records at {records_at or 'the body'}")
+    return records
+
+
+def _header_int(reply: Reply, header: str | None) -> int | None:
+    value = reply.headers.get(header) if header else None
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _last_page(reply: Reply, total_pages_header: str | None, page: int) -> bool:
+    total = _header_int(reply, total_pages_header)
+    return total is not None and page >= total
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

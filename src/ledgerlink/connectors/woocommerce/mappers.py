@@ -1,0 +1,289 @@
+"""WooCommerce REST v3 records -> canonical records.
+
+A WooCommerce order has one currency. Multi-currency plugins keep the shop's currency and rate in
+meta data (`_shop_currency`, `_exchange_rate`: order-currency units per shop unit); without them the
+two currencies are the same. Line amounts are always before tax; `prices_include_tax` says how the
+shop entered them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ledgerlink.canonical import records as rec
+from ledgerlink.canonical.money import parse_decimal, to_minor
+from ledgerlink.connectors.framework.parsing import required_time, utc_time
+
+ORDER_STATUS = {
+    # woo status: (status, financial, fulfillment)
+    "pending": ("open", "pending", "unfulfilled"),
+    "on-hold": ("open", "pending", "unfulfilled"),
+    "processing": ("open", "paid", "unfulfilled"),
+    "completed": ("closed", "paid", "fulfilled"),
+    "cancelled": ("cancelled", "voided", "unfulfilled"),
+    "refunded": ("closed", "refunded", None),
+    "failed": ("cancelled", "voided", "unfulfilled"),
+    "checkout-draft": ("open", "pending", "unfulfilled"),
+}
+PRODUCT_STATUS = {"publish": "active", "draft": "draft", "pending": "draft", "private": "archived"}
+
+
+def _meta(record: dict[str, Any], key: str) -> Any:
+    return next((m.get("value") for m in record.get("meta_data") or [] if m.get("key") == key), None)
+
+
+class _Amounts:
+    """Converts an order's amounts (in its own currency) to minor units in both currencies."""
+
+    def __init__(self, order: dict[str, Any]) -> None:
+        self.presentment = str(order["currency"]).upper()
+        self.shop = str(_meta(order, "_shop_currency") or self.presentment).upper()
+        rate = _meta(order, "_exchange_rate")
+        self.rate = parse_decimal(rate) if rate not in (None, "") and self.shop != self.presentment else Decimal(1)
+        if self.rate <= 0:
+            raise ValueError(f"exchange rate must be positive, got {rate!r}")
+
+    def pair(self, value: Any) -> tuple[int, int]:
+        amount = parse_decimal(value)
+        return to_minor(amount / self.rate, self.shop), to_minor(amount, self.presentment)
+
+    @property
+    def shop_per_presentment(self) -> Decimal | None:
+        return None if self.shop == self.presentment else 1 / self.rate
+
+
+def _address(a: dict[str, Any] | None) -> rec.Address | None:
+    if not a or not any(a.get(k) for k in ("address_1", "city", "first_name", "last_name")):
+        return None
+    name = " ".join(p for p in (a.get("first_name"), a.get("last_name")) if p) or None
+    return rec.Address(
+        name=name,
+        company=a.get("company") or None,
+        line1=a.get("address_1") or None,
+        line2=a.get("address_2") or None,
+        city=a.get("city") or None,
+        region=a.get("state") or None,
+        region_code=a.get("state") or None,
+        postal_code=a.get("postcode") or None,
+        country_code=(a.get("country") or None),
+        phone=a.get("phone") or None,
+    )
+
+
+def _tax_rates(order: dict[str, Any]) -> dict[int, tuple[str, Decimal | None]]:
+    rates = {}
+    for t in order.get("tax_lines") or []:
+        percent = t.get("rate_percent")
+        rates[int(t["rate_id"])] = (
+            t.get("label") or t.get("rate_code") or "Tax",
+            parse_decimal(percent) / 100 if percent not in (None, "") else None,
+        )
+    return rates
+
+
+def _line(
+    line: dict[str, Any], money: _Amounts, rates: dict[int, tuple[str, Decimal | None]], includes_tax: bool
+) -> rec.OrderLine:
+    quantity = line["quantity"]
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise ValueError(f"line {line.get('id')}: quantity {quantity!r} is not a whole number")
+    subtotal = parse_decimal(line["subtotal"])
+    total = parse_decimal(line["total"])
+    unit = subtotal / quantity if quantity else Decimal(0)
+    unit_shop, unit_pres = money.pair(unit)
+    disc_shop, disc_pres = money.pair(subtotal - total)
+    taxes = []
+    for tax in line.get("taxes") or []:
+        if tax.get("total") in (None, ""):
+            continue
+        title, rate = rates.get(int(tax["id"]), ("Tax", None))
+        shop, pres = money.pair(tax["total"])
+        taxes.append(
+            rec.TaxLine(title=title, rate=rate, amount=shop, presentment_amount=pres, price_includes_tax=includes_tax)
+        )
+    variation = line.get("variation_id") or 0
+    return rec.OrderLine(
+        external_id=str(line["id"]),
+        sku=line.get("sku") or None,
+        title=line.get("name") or "",
+        variant_external_id=f"{line['product_id']}/{variation}" if variation else str(line.get("product_id")),
+        product_external_id=str(line.get("product_id")),
+        quantity=quantity,
+        unit_price=unit_shop,
+        unit_price_presentment=unit_pres,
+        discount=disc_shop,
+        discount_presentment=disc_pres,
+        tax_lines=tuple(taxes),
+    )
+
+
+def _refund(refund: dict[str, Any], money: _Amounts) -> rec.Refund:
+    amount = abs(parse_decimal(refund.get("amount", refund.get("total", "0"))))
+    shop, pres = money.pair(amount)
+    lines = []
+    for item in refund.get("line_items") or []:
+        line_shop, line_pres = money.pair(abs(parse_decimal(item.get("total", "0"))))
+        tax_shop, tax_pres = money.pair(abs(parse_decimal(item.get("total_tax", "0"))))
+        lines.append(
+            rec.RefundLine(
+                line_external_id=str(
+                    _meta(item, "_refunded_item_id") or item.get("refunded_item_id") or item.get("id")
+                ),
+                quantity=abs(int(item.get("quantity", 0))),
+                amount=line_shop,
+                presentment_amount=line_pres,
+                tax_amount=tax_shop,
+                tax_presentment_amount=tax_pres,
+            )
+        )
+    return rec.Refund(
+        external_id=str(refund["id"]),
+        processed_at=utc_time(refund.get("date_created_gmt")),
+        reason=refund.get("reason") or None,
+        amount=shop,
+        presentment_amount=pres,
+        lines=tuple(lines),
+    )
+
+
+def map_order(order: dict[str, Any]) -> rec.Order:
+    money = _Amounts(order)
+    includes_tax = bool(order.get("prices_include_tax"))
+    rates = _tax_rates(order)
+    status, financial, fulfillment = ORDER_STATUS.get(order["status"], ("open", None, None))
+    lines = tuple(_line(li, money, rates, includes_tax) for li in order.get("line_items") or [])
+    shipping_lines = []
+    for s in order.get("shipping_lines") or []:
+        shop, pres = money.pair(s.get("total") or "0")
+        taxes = []
+        for tax in s.get("taxes") or []:
+            if tax.get("total") in (None, ""):
+                continue
+            title, rate = rates.get(int(tax["id"]), ("Tax", None))
+            t_shop, t_pres = money.pair(tax["total"])
+            taxes.append(rec.TaxLine(title=title, rate=rate, amount=t_shop, presentment_amount=t_pres))
+        shipping_lines.append(
+            rec.ShippingLine(
+                title=s.get("method_title") or "Shipping",
+                code=s.get("method_id"),
+                amount=shop,
+                presentment_amount=pres,
+                tax_lines=tuple(taxes),
+            )
+        )
+    discounts = []
+    for c in order.get("coupon_lines") or []:
+        shop, pres = money.pair(c.get("discount") or "0")
+        discounts.append(rec.Discount(kind="code", code=c.get("code"), amount=shop, presentment_amount=pres))
+    subtotal = sum((parse_decimal(li["subtotal"]) for li in order.get("line_items") or []), Decimal(0))
+    pairs = {
+        name: money.pair(value)
+        for name, value in (
+            ("subtotal", subtotal),
+            ("discount", order.get("discount_total") or "0"),
+            ("shipping", order.get("shipping_total") or "0"),
+            ("tax", order.get("total_tax") or "0"),
+            ("total", order["total"]),
+        )
+    }
+    customer_id = order.get("customer_id") or 0
+    refunds = tuple(_refund(r, money) for r in order.get("_refund_details") or [])
+    return rec.Order(
+        external_id=str(order["id"]),
+        number=str(order.get("number") or order["id"]),
+        customer_external_id=str(customer_id) if customer_id else None,
+        email=(order.get("billing") or {}).get("email") or None,
+        status=status,
+        financial_status="partially_refunded" if refunds and financial == "paid" else financial,
+        fulfillment_status=fulfillment,
+        currency=money.shop,
+        presentment_currency=money.presentment,
+        exchange_rate=money.shop_per_presentment,
+        taxes_included=includes_tax,
+        subtotal=pairs["subtotal"][0],
+        subtotal_presentment=pairs["subtotal"][1],
+        discount=pairs["discount"][0],
+        discount_presentment=pairs["discount"][1],
+        shipping=pairs["shipping"][0],
+        shipping_presentment=pairs["shipping"][1],
+        tax=pairs["tax"][0],
+        tax_presentment=pairs["tax"][1],
+        total=pairs["total"][0],
+        total_presentment=pairs["total"][1],
+        placed_at=utc_time(order.get("date_created_gmt")),
+        updated_at=required_time(order.get("date_modified_gmt")),
+        closed_at=utc_time(order.get("date_completed_gmt")),
+        cancelled_at=required_time(order.get("date_modified_gmt")) if status == "cancelled" else None,
+        note=order.get("customer_note") or None,
+        billing_address=_address(order.get("billing")),
+        shipping_address=_address(order.get("shipping")),
+        lines=lines,
+        shipping_lines=tuple(shipping_lines),
+        discounts=tuple(discounts),
+        refunds=refunds,
+    )
+
+
+def _variant(record: dict[str, Any], external_id: str, currency: str, position: int) -> rec.Variant:
+    price = record.get("regular_price") or record.get("price")
+    options = {a.get("name", ""): a.get("option", "") for a in record.get("attributes") or [] if "option" in a}
+    return rec.Variant(
+        external_id=external_id,
+        sku=record.get("sku") or None,
+        title=" / ".join(options.values()) or None,
+        options=options,
+        currency=currency,
+        price=to_minor(price, currency) if price not in (None, "") else None,
+        weight_grams=None,
+        position=position,
+    )
+
+
+def map_product(product: dict[str, Any], currency: str = "USD") -> rec.Product:
+    variations = product.get("_variations") or []
+    if product.get("type") == "variable" and variations:
+        variants = tuple(_variant(v, f"{product['id']}/{v['id']}", currency, n) for n, v in enumerate(variations))
+    else:
+        variants = (_variant(product, str(product["id"]), currency, 0),)
+    return rec.Product(
+        external_id=str(product["id"]),
+        title=product.get("name") or f"Product {product['id']}",
+        handle=product.get("slug") or None,
+        description=product.get("description") or None,
+        product_type=(product.get("categories") or [{}])[0].get("name"),
+        status=PRODUCT_STATUS.get(product.get("status", "publish"), "active"),
+        tags=tuple(t.get("name", "") for t in product.get("tags") or []),
+        updated_at=utc_time(product.get("date_modified_gmt")),
+        variants=variants,
+    )
+
+
+def map_customer(customer: dict[str, Any]) -> rec.Customer:
+    billing = customer.get("billing") or {}
+    return rec.Customer(
+        external_id=str(customer["id"]),
+        email=customer.get("email") or None,
+        first_name=customer.get("first_name") or None,
+        last_name=customer.get("last_name") or None,
+        company=billing.get("company") or None,
+        phone=billing.get("phone") or None,
+        updated_at=utc_time(customer.get("date_modified_gmt")),
+    )
+
+
+DEFAULT_LOCATION = "default"
+
+
+def map_stock(item: dict[str, Any]) -> rec.InventoryLevel:
+    """A flattened stock record (product or variation) -> its level at the store's one location."""
+    quantity = item.get("stock_quantity")
+    if quantity is None:
+        raise ValueError("stock is not managed for this item")
+    return rec.InventoryLevel(
+        variant_external_id=item["_variant_external_id"],
+        sku=item.get("sku") or None,
+        location_external_id=DEFAULT_LOCATION,
+        on_hand=int(quantity),
+        updated_at=utc_time(item.get("date_modified_gmt")),
+    )

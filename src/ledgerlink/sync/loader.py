@@ -1,0 +1,101 @@
+"""Loading one page of upstream records: map each, then write the page in bulk.
+
+A record that cannot be mapped is an item error and the rest go on. A page whose bulk write the
+database refuses (a constraint one record breaks) is written again record by record, each in its
+own savepoint, so only the offending records fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.canonical.external_refs import payload_hash
+from ledgerlink.connectors.framework.stream import Stream
+from ledgerlink.sync.context import Item, ItemError, LoadContext, LoadResult
+from ledgerlink.sync.write_catalog import write_products
+from ledgerlink.sync.write_customers import write_customers, write_locations
+from ledgerlink.sync.write_inventory import write_inventory
+from ledgerlink.sync.write_orders import write_orders
+
+log = logging.getLogger(__name__)
+
+Writer = Callable[[AsyncSession, LoadContext, list[Item]], Awaitable[LoadResult]]
+
+
+async def _customers_only(session: AsyncSession, ctx: LoadContext, items: list[Item]) -> LoadResult:
+    return (await write_customers(session, ctx, items))[0]
+
+
+WRITERS: dict[str, Writer] = {
+    "order": write_orders,
+    "product": write_products,
+    "customer": _customers_only,
+    "location": write_locations,
+    "inventory_level": write_inventory,
+}
+
+MAPPING_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, InvalidOperation)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def map_records(stream: Stream, raws: list[Any]) -> tuple[list[Item], LoadResult, datetime | None]:
+    """Map every record; returns the items, the failures, and the newest upstream updated_at seen."""
+    items: list[Item] = []
+    result = LoadResult()
+    newest: datetime | None = None
+    for raw in raws:
+        try:
+            external_id = stream.external_id(raw)
+        except MAPPING_ERRORS as exc:
+            result.fail(ItemError("?", "mapping_error", f"record without an id: {_describe(exc)}"))
+            continue
+        updated_at = stream.updated_at(raw)
+        if updated_at is not None and (newest is None or updated_at > newest):
+            newest = updated_at
+        try:
+            record = stream.map(raw)
+            items.append(Item(external_id, record, payload_hash(raw), updated_at))
+        except ValidationError as exc:
+            result.fail(ItemError(external_id, "validation_error", _describe(exc)))
+        except MAPPING_ERRORS as exc:
+            result.fail(ItemError(external_id, "mapping_error", _describe(exc)))
+    return items, result, newest
+
+
+async def write_items(session: AsyncSession, ctx: LoadContext, resource_type: str, items: list[Item]) -> LoadResult:
+    writer = WRITERS[resource_type]
+    result = LoadResult()
+    try:
+        async with session.begin_nested():
+            result.merge(await writer(session, ctx, items))
+        return result
+    except (IntegrityError, DataError) as exc:
+        log.info("page refused as a whole; writing record by record", extra={"error": _describe(exc)[:300]})
+    for item in items:
+        try:
+            async with session.begin_nested():
+                result.merge(await writer(session, ctx, [item]))
+        except (IntegrityError, DataError) as exc:
+            result.fail(ItemError(item.external_id, "validation_error", _describe(exc)))
+    return result
+
+
+async def load_page(
+    session: AsyncSession, ctx: LoadContext, stream: Stream, raws: list[Any]
+) -> tuple[LoadResult, datetime | None]:
+    items, result, newest = map_records(stream, raws)
+    result.merge(await write_items(session, ctx, stream.resource_type, items))
+    return result, newest

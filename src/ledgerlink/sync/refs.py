@@ -1,0 +1,175 @@
+"""Deciding, for a whole page at once, which upstream objects are new, changed, unchanged or stale.
+
+The page-level twin of `canonical.external_refs.record_ref`: one read of the page's references
+(locked FOR UPDATE, so a webhook writing the same object waits for this page's transaction), then one
+insert for the new ones and one update for the changed ones. A concurrent creator of the same new
+object wins the insert; the loser treats the object as unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.canonical.external_refs import Outcome
+from ledgerlink.ids import new_id
+from ledgerlink.models import ExternalRef
+
+
+@dataclass(frozen=True)
+class RefItem:
+    external_id: str
+    updated_at: datetime | None
+    payload_hash: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    canonical_id: str
+    outcome: Outcome
+
+    @property
+    def writes(self) -> bool:
+        return self.outcome in (Outcome.CREATED, Outcome.UPDATED)
+
+
+@dataclass(frozen=True)
+class RefScope:
+    workspace_id: str
+    integration_id: str
+    resource_type: str
+
+
+async def lookup(session: AsyncSession, scope: RefScope, external_ids: list[str]) -> dict[str, str]:
+    """external id -> canonical id for those already seen (no lock: for linking, not deciding)."""
+    if not external_ids:
+        return {}
+    table = ExternalRef.__table__
+    rows = await session.execute(
+        select(table.c.external_id, table.c.canonical_id).where(
+            table.c.workspace_id == scope.workspace_id,
+            table.c.integration_id == scope.integration_id,
+            table.c.resource_type == scope.resource_type,
+            table.c.external_id.in_(sorted(set(external_ids))),
+        )
+    )
+    return {row.external_id: row.canonical_id for row in rows}
+
+
+async def decide(
+    session: AsyncSession, scope: RefScope, items: list[RefItem], new_canonical_id: Callable[[str], str]
+) -> dict[str, Decision]:
+    """One decision per distinct external id (the newest item wins a duplicate within the page).
+
+    `new_canonical_id(external_id)` names the canonical record of an object seen for the first time."""
+    newest: dict[str, RefItem] = {}
+    for item in items:
+        held = newest.get(item.external_id)
+        if held is None or (item.updated_at and (held.updated_at is None or item.updated_at >= held.updated_at)):
+            newest[item.external_id] = item
+    if not newest:
+        return {}
+    table = ExternalRef.__table__
+    key = and_(
+        table.c.workspace_id == scope.workspace_id,
+        table.c.integration_id == scope.integration_id,
+        table.c.resource_type == scope.resource_type,
+    )
+    stored = {
+        row.external_id: row
+        for row in await session.execute(
+            select(table.c.external_id, table.c.canonical_id, table.c.payload_hash, table.c.upstream_updated_at)
+            .where(key, table.c.external_id.in_(list(newest)))
+            .with_for_update()
+        )
+    }
+    decisions: dict[str, Decision] = {}
+    fresh: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
+    for external_id, item in newest.items():
+        row = stored.get(external_id)
+        if row is None:
+            canonical_id = new_canonical_id(external_id)
+            fresh.append(
+                {
+                    "id": new_id("ref"),
+                    "workspace_id": scope.workspace_id,
+                    "integration_id": scope.integration_id,
+                    "resource_type": scope.resource_type,
+                    "external_id": external_id,
+                    "canonical_id": canonical_id,
+                    "upstream_updated_at": item.updated_at,
+                    "payload_hash": item.payload_hash,
+                }
+            )
+            decisions[external_id] = Decision(canonical_id, Outcome.CREATED)
+        elif row.payload_hash == item.payload_hash:
+            decisions[external_id] = Decision(row.canonical_id, Outcome.UNCHANGED)
+        elif row.upstream_updated_at and item.updated_at and item.updated_at < row.upstream_updated_at:
+            decisions[external_id] = Decision(row.canonical_id, Outcome.STALE)
+        else:
+            changed.append(
+                {
+                    "b_external_id": external_id,
+                    "b_hash": item.payload_hash,
+                    "b_updated": item.updated_at or row.upstream_updated_at,
+                }
+            )
+            decisions[external_id] = Decision(row.canonical_id, Outcome.UPDATED)
+    if fresh:
+        inserted = set(
+            (
+                await session.execute(
+                    insert(table).values(fresh).on_conflict_do_nothing().returning(table.c.external_id)
+                )
+            ).scalars()
+        )
+        for row in fresh:
+            if row["external_id"] not in inserted:
+                # Another writer created it a moment ago and wrote its record: nothing left to do here.
+                decisions[str(row["external_id"])] = Decision(str(row["canonical_id"]), Outcome.UNCHANGED)
+    if changed:
+        await session.execute(
+            update(table)
+            .where(key, table.c.external_id == bindparam("b_external_id"))
+            .values(
+                payload_hash=bindparam("b_hash"), upstream_updated_at=bindparam("b_updated"), last_seen_at=func.now()
+            ),
+            changed,
+            execution_options={"synchronize_session": False},
+        )
+    return decisions
+
+
+async def link(session: AsyncSession, scope: RefScope, mapping: dict[str, str], payload_hash: str = "") -> None:
+    """Record external id -> canonical id for objects that ride inside another's payload (variants in a
+    product): they have no payload of their own to compare, only the mapping to keep."""
+    if not mapping:
+        return
+    table = ExternalRef.__table__
+    stmt = insert(table).values(
+        [
+            {
+                "id": new_id("ref"),
+                "workspace_id": scope.workspace_id,
+                "integration_id": scope.integration_id,
+                "resource_type": scope.resource_type,
+                "external_id": ext,
+                "canonical_id": canonical,
+                "payload_hash": payload_hash,
+            }
+            for ext, canonical in mapping.items()
+        ]
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            constraint="uq_external_refs_key",
+            set_={"canonical_id": stmt.excluded.canonical_id, "last_seen_at": func.now()},
+            where=table.c.canonical_id != stmt.excluded.canonical_id,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Calling upstream platforms: one rate-limited, retrying HTTP client per integration."""

@@ -1,0 +1,48 @@
+"""Driving syncs from tests: set an integration up against the sandbox, run a sync in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ledgerlink.runtime import Runtime
+from ledgerlink.sync.engine import execute_run
+
+
+async def setup_store(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    provider: str,
+    credentials: dict[str, Any],
+    name: str | None = None,
+    **settings: Any,
+) -> str:
+    r = await client.post(
+        f"/v1/integrations/{provider}/setup",
+        headers=headers,
+        json={"name": name or f"{provider} store", "credentials": credentials, "settings": settings},
+    )
+    assert r.status_code == 201, r.text
+    data = r.json()["data"]
+    assert data["status"] == "active", data  # verified against the sandbox
+    return str(data["id"])
+
+
+async def start(
+    client: httpx.AsyncClient, headers: dict[str, str], integration_id: str, stream: str, **body: Any
+) -> dict[str, Any]:
+    r = await client.post(f"/v1/integrations/{integration_id}/sync", headers=headers, json={"stream": stream, **body})
+    assert r.status_code == 202, r.text
+    return r.json()["data"]
+
+
+async def sync(
+    client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str], integration_id: str, stream: str, **body: Any
+) -> dict[str, Any]:
+    """Start a run through the API, execute it here (as a worker would), return the finished run."""
+    started = await start(client, headers, integration_id, stream, **body)
+    await execute_run(runtime, started["syncId"])
+    r = await client.get(f"/v1/sync-runs/{started['syncId']}", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
