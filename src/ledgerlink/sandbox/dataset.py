@@ -135,7 +135,7 @@ class LineItem:
 class RefundLine:
     line_item_id: int
     quantity: int
-    subtotal: Decimal
+    subtotal: Decimal  # the refunded units at their price (tax included when the order's prices include it)
     total_tax: Decimal
 
 
@@ -146,10 +146,13 @@ class Refund:
     note: str
     lines: tuple[RefundLine, ...]
     shipping: Decimal
+    taxes_included: bool = False
 
     @property
     def amount(self) -> Decimal:
-        return sum((line.subtotal + line.total_tax for line in self.lines), Decimal(0)) + self.shipping
+        """What goes back to the buyer: the tax is on top only where prices excluded it."""
+        tax = Decimal(0) if self.taxes_included else sum((line.total_tax for line in self.lines), Decimal(0))
+        return sum((line.subtotal for line in self.lines), Decimal(0)) + tax + self.shipping
 
 
 @dataclass(frozen=True)
@@ -369,7 +372,8 @@ class Store:
             sub = money(line.price * refunded_qty)
             line_tax = money(line.tax_lines[0].amount / line.quantity * refunded_qty)
             refunds.append(Refund(index * 10 + 3_000_000, created + timedelta(days=2), "Customer return",
-                                  (RefundLine(line.id, refunded_qty, sub, line_tax),), Decimal("0.00")))
+                                  (RefundLine(line.id, refunded_qty, sub, line_tax),), Decimal("0.00"),
+                                  taxes_included=taxes_included))
             whole = len(lines) == 1 and line.quantity == 1
             financial = "refunded" if whole else "partially_refunded"
         if cancelled:
