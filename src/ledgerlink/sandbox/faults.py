@@ -33,7 +33,17 @@ class Faults:
         for key, value in changes.items():
             if not hasattr(self, key):
                 raise KeyError(key)
-            setattr(self, key, type(getattr(self, key))(value))
+            setattr(self, key, _coerce(type(getattr(self, key)), value))
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    """JSON or form values to the field's type; "false" is False, not a non-empty string."""
+    if kind is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise ValueError(f"not a boolean: {value!r}")
+        return lowered in ("true", "1", "yes", "on")
+    return kind(value)
 
 
 @dataclass
