@@ -1,0 +1,69 @@
+"""A worker SIGKILLed in the middle of a sync run: another worker resumes from the last committed page,
+with no record lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import pytest
+from sqlalchemy import func, select
+
+from ledgerlink.models import ExternalRef, Order, SyncRun
+from tests.conftest import SANDBOX_ORDERS, make_tenant
+from tests.sync_support import setup_store, start
+from tests.test_jobs_recovery import _start_worker
+
+pytestmark = pytest.mark.slow
+
+
+async def _run(runtime, run_id: str) -> SyncRun:
+    async with runtime.sessions() as session:
+        return await session.get(SyncRun, run_id)
+
+
+async def _wait(runtime, run_id: str, done, timeout: float) -> SyncRun:
+    for _ in range(int(timeout * 5)):
+        run = await _run(runtime, run_id)
+        if done(run):
+            return run
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out; run is {run.status} after {run.pages} pages")
+
+
+async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, database_url, secret_key, tmp_path):
+    sandbox.reset("woocommerce")
+    tenant = await make_tenant(runtime)
+    iid = await setup_store(client, tenant.headers, "woocommerce", sandbox.credentials("woocommerce"))
+    sandbox.faults("woocommerce", latency_ms=120)  # slow enough to be killed in the middle
+    log = tmp_path / "workers.log"
+    first = _start_worker(database_url, secret_key, log)
+    second = None
+    try:
+        run_id = (await start(client, tenant.headers, iid, "orders", batchSize=40))["syncId"]
+        before = await _wait(runtime, run_id, lambda r: r.pages >= 3, 60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        killed_at = await _run(runtime, run_id)
+        assert killed_at.status == "running" and killed_at.token is not None and before.pages >= 3
+        sandbox.faults("woocommerce", latency_ms=0)
+        second = _start_worker(database_url, secret_key, log)
+        run = await _wait(runtime, run_id, lambda r: r.status not in ("queued", "running"), 90)
+    except AssertionError:
+        print(log.read_text()[-4000:])
+        raise
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(15)
+        sandbox.reset("woocommerce")
+    assert run.status == "completed_with_errors", (run.status, run.error_message)
+    assert run.attempts == 2
+    assert run.processed == SANDBOX_ORDERS  # every record counted once across both workers
+    async with runtime.sessions() as session:
+        orders = (await session.execute(select(func.count()).select_from(Order).where(
+            Order.workspace_id == tenant.workspace_id))).scalar_one()
+        refs = (await session.execute(select(func.count()).select_from(ExternalRef).where(
+            ExternalRef.integration_id == iid, ExternalRef.resource_type == "order"))).scalar_one()
+    assert orders == refs == run.created == SANDBOX_ORDERS - run.failed
