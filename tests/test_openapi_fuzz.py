@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from tests.conftest import make_tenant
 
@@ -34,7 +35,9 @@ def test_documented_operations_hold_their_contract(live_server, fuzz_key):
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def fuzz(case) -> None:  # type: ignore[no-untyped-def]
             response = case.call(headers={"X-API-Key": fuzz_key}, timeout=10)
-            case.validate_response(response)
+            # Rules beyond the schema (a provider's credential formats, a date range's order) refuse
+            # some schema-valid bodies with a precise 400; that is not a contract breach.
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
             if response.status_code >= 400:
                 body = response.json()
                 assert body["success"] is False and {"code", "message", "details"} <= set(body["error"]), body

@@ -1,0 +1,81 @@
+"""How Shopify spells values: global ids, opaque cursors, DateTime, Decimal and Money scalars."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from graphql import GraphQLError
+
+from ledgerlink.sandbox.dataset import money
+
+GID_PREFIX = "gid://shopify/"
+
+
+def gid(kind: str, ident: int, **params: Any) -> str:
+    """`gid://shopify/Order/100005`, with a query string for composite ids (InventoryLevel…)."""
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{GID_PREFIX}{kind}/{ident}{query}"
+
+
+@dataclass(frozen=True)
+class GlobalId:
+    kind: str
+    ident: int
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def parse_gid(value: str) -> GlobalId:
+    """Parse a global id; a malformed one is refused as Shopify does (an argument coercion error)."""
+    if not isinstance(value, str) or not value.startswith(GID_PREFIX):
+        raise invalid_id(value)
+    path, _, query = value[len(GID_PREFIX):].partition("?")
+    kind, _, ident = path.partition("/")
+    if not kind or not ident.isdigit():
+        raise invalid_id(value)
+    return GlobalId(kind, int(ident), dict(parse_qsl(query)))
+
+
+def invalid_id(value: Any) -> GraphQLError:
+    return GraphQLError(f"Invalid global id '{value}'",
+                        extensions={"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"})
+
+
+def iso(moment: datetime | None) -> str | None:
+    """DateTime scalar: UTC, whole seconds, `Z` suffix."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def decimal_str(amount: Decimal) -> str:
+    """Decimal scalar (MoneyV2.amount) as Shopify prints it: `12.5`, `12.0`, `0.0`."""
+    text = format(amount.normalize(), "f")
+    return text if "." in text else f"{text}.0"
+
+
+def money_str(amount: Decimal | None) -> str | None:
+    """Money scalar (ProductVariant.price): two decimals."""
+    return None if amount is None else str(money(amount))
+
+
+def encode_cursor(value: Any, ident: int) -> str:
+    """Opaque cursor naming the last item seen: its sort value and id, as Shopify's own cursors do."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps({"last_id": ident, "last_value": value}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return data["last_value"], int(data["last_id"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise GraphQLError(f"Invalid cursor provided: '{cursor}'",
+                           extensions={"code": "argumentLiteralsIncompatible"}) from None
