@@ -57,7 +57,9 @@ async def test_killed_worker_job_is_completed_by_another(runtime, database_url, 
             session, "ledgerlink:test_slow_mark", args={"marker": marker, "seconds": 2.0}, queue="test"
         )
 
-    first = _start_worker(database_url, secret_key, log)
+    # Other tests leave sync jobs queued (they run syncs in-process); these workers serve only the
+    # queues this test is about.
+    first = _start_worker(database_url, secret_key, log, queues="test,maintenance")
     bystander = _start_worker(database_url, secret_key, log, queues="maintenance")
     second = None
     try:
@@ -68,7 +70,7 @@ async def test_killed_worker_job_is_completed_by_another(runtime, database_url, 
             assert pid == first.pid
             first.send_signal(signal.SIGKILL)
             first.wait(10)
-            second = _start_worker(database_url, secret_key, log)
+            second = _start_worker(database_url, secret_key, log, queues="test,maintenance")
             (done_pid,) = _wait_for(
                 conn, "SELECT pid FROM test_job_marks WHERE marker = %s AND phase = 'done'", (marker,), 60
             )

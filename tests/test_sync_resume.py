@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -31,7 +32,16 @@ async def _wait(runtime, run_id: str, done, timeout: float) -> SyncRun:
     raise AssertionError(f"timed out; run is {run.status} after {run.pages} pages")
 
 
+def _idle_sync_queue(database_url: str) -> None:
+    """Other tests start runs and execute them in-process, leaving their jobs queued: the workers
+    here must find only this test's run."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE sync_runs SET status = 'cancelled' WHERE status IN ('queued', 'running')")
+        conn.execute("DELETE FROM procrastinate_jobs WHERE queue_name = 'sync' AND status = 'todo'")
+
+
 async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, database_url, secret_key, tmp_path):
+    _idle_sync_queue(database_url)
     sandbox.reset("woocommerce")
     tenant = await make_tenant(runtime)
     iid = await setup_store(client, tenant.headers, "woocommerce", sandbox.credentials("woocommerce"))

@@ -50,5 +50,6 @@ def event_row(
 
 
 async def emit_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(Event.__table__), rows)
+    from ledgerlink.sync.rows import insert_rows
+
+    await insert_rows(session, Event.__table__, rows)

@@ -635,6 +635,29 @@ async def test_default_quota_is_150_per_30_seconds() -> None:
         assert response.headers["X-Rate-Limit-Time-Window-Ms"] == "30000"
 
 
+async def test_the_quota_is_changed_and_restored_by_its_control(small_quota: BC) -> None:
+    bc = small_quota
+    assert (await bc.control("GET", "/_sandbox/rate-limit")).json() == {"quota": 5, "window_ms": 30_000}
+    for _ in range(5):
+        await bc.get("/v2/store")
+    assert (await bc.get("/v2/store")).status_code == 429
+    changed = await bc.control("POST", "/_sandbox/rate-limit", {"quota": 3, "window_ms": 2_000})
+    assert changed.status_code == 200 and changed.json() == {"quota": 3, "window_ms": 2_000}
+    served = [await bc.get("/v2/store") for _ in range(4)]  # a fresh window under the new numbers
+    assert [r.status_code for r in served] == [200, 200, 200, 429]
+    assert served[0].headers["X-Rate-Limit-Requests-Quota"] == "3"
+    assert served[0].headers["X-Rate-Limit-Time-Window-Ms"] == "2000"
+    assert served[2].headers["X-Rate-Limit-Requests-Left"] == "0"
+    bc.clock.now += 2.0
+    assert (await bc.get("/v2/store")).status_code == 200
+    for bad in ({"quota": 0}, {"window_ms": "fast"}, {"quota": True}, [1, 2]):
+        assert (await bc.control("POST", "/_sandbox/rate-limit", bad)).status_code == 400
+    assert (await bc.control("GET", "/_sandbox/rate-limit")).json() == {"quota": 3, "window_ms": 2_000}
+    restored = await bc.control("DELETE", "/_sandbox/rate-limit")
+    assert restored.json() == {"quota": 5, "window_ms": 30_000}
+    assert (await bc.get("/v2/store")).headers["X-Rate-Limit-Requests-Left"] == "4"
+
+
 async def test_quota_is_not_enforced_when_rate_limits_are_off(small_quota: BC) -> None:
     await small_quota.control("POST", "/_sandbox/faults", {"rate_limits": False})
     statuses = [(await small_quota.get("/v2/store")).status_code for _ in range(8)]

@@ -11,13 +11,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import orjson
 from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,62 +50,52 @@ class RefConflict(Exception):
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the payload's canonical JSON: keys sorted, no whitespace, ASCII-escaped.
+    """SHA-256 (hex) of the payload's canonical JSON: keys sorted, no whitespace, UTF-8.
 
-    Equal JSON documents hash equal whatever their key order. Decimals are written as the JSON numbers
-    they are (exactly, `Decimal("1.50")` as `1.50`); datetimes as ISO 8601 strings, aware ones in UTC;
-    dates and times as ISO 8601, UUIDs as strings. Anything else that JSON cannot express is an error,
-    as are non-string keys (JSON would silently turn `1` and `"1"` into the same key).
+    Equal JSON documents hash equal whatever their key order. Decimals are written as strings of
+    their exact digits (`Decimal("1.50")` as `"1.50"`); datetimes as ISO 8601 strings, aware ones in
+    UTC; dates, times and UUIDs as ISO strings. Anything else JSON cannot express is a TypeError, as
+    are non-string keys (JSON would silently turn `1` and `"1"` into the same key). orjson does the
+    work: this runs for every record of every sync page.
     """
-    parts: list[str] = []
-    _encode(payload, parts)
-    return hashlib.sha256("".join(parts).encode("ascii")).hexdigest()
+    try:
+        encoded = orjson.dumps(payload, option=_OPTIONS, default=_default)
+    except orjson.JSONEncodeError:
+        # orjson stops at 64-bit integers; the standard library writes the same canonical form.
+        _check_keys(payload)
+        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                             default=_default, allow_nan=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None or isinstance(value, bool):
-        out.append("null" if value is None else ("true" if value else "false"))
-    elif isinstance(value, str):
-        out.append(json.dumps(value))
-    elif isinstance(value, int):
-        out.append(str(int(value)))
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot hash non-finite float {value!r}")
-        out.append(json.dumps(value))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot hash non-finite Decimal {value!r}")
-        out.append(str(value))
-    elif isinstance(value, Mapping):
-        for key in value:
+def _check_keys(value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"payload keys must be strings, got {key!r}")
-        out.append("{")
-        for i, key in enumerate(sorted(value)):
-            if i:
-                out.append(",")
-            out.append(json.dumps(key))
-            out.append(":")
-            _encode(value[key], out)
-        out.append("}")
+            _check_keys(item)
     elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    elif isinstance(value, datetime):
+        for item in value:
+            _check_keys(item)
+
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError(f"cannot hash non-finite Decimal {value!r}")
+        return str(value)
+    if isinstance(value, datetime):
         if value.tzinfo is not None and value.utcoffset() is not None:
             value = value.astimezone(UTC)
-        out.append(json.dumps(value.isoformat()))
-    elif isinstance(value, date | time):
-        out.append(json.dumps(value.isoformat()))
-    elif isinstance(value, UUID):
-        out.append(json.dumps(str(value)))
-    else:
-        raise TypeError(f"cannot hash a {type(value).__name__} in a payload")
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"cannot hash a {type(value).__name__} in a payload")
 
 
 # ---------------------------------------------------------------------------------------------------

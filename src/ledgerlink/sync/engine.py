@@ -8,6 +8,8 @@ with nothing lost or doubled.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -219,18 +221,29 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
     token = run.token
     try:
         async with connector.client() as client:
-            while True:
-                attempted = RetryStream.batch(window, token)[0] if run.retry_of else []
-                page = await stream.read_page(client, window, token)
-                async with runtime.sessions.begin() as session:
-                    result, newest = await load_page(session, ctx, stream, page.records)
-                    await _record_errors(session, run, stream.resource_type, result)
-                    await _checkpoint(session, run, result, newest, page.next_token, page.total)
-                    if run.retry_of:
-                        await settle_source_errors(session, run.retry_of, attempted, result)
-                token = page.next_token
-                if token is None:
-                    break
+            # The next page is read while this one is written: upstream and database work overlap.
+            # Only the page being written is ever checkpointed, so a crash re-reads from there.
+            reading = asyncio.create_task(stream.read_page(client, window, token))
+            try:
+                while True:
+                    page = await reading
+                    attempted = RetryStream.batch(window, token)[0] if run.retry_of else []
+                    if page.next_token is not None:
+                        reading = asyncio.create_task(stream.read_page(client, window, page.next_token))
+                    async with runtime.sessions.begin() as session:
+                        result, newest = await load_page(session, ctx, stream, page.records)
+                        await _record_errors(session, run, stream.resource_type, result)
+                        await _checkpoint(session, run, result, newest, page.next_token, page.total)
+                        if run.retry_of:
+                            await settle_source_errors(session, run.retry_of, attempted, result)
+                    token = page.next_token
+                    if token is None:
+                        break
+            finally:
+                if not reading.done():
+                    reading.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, LedgerlinkError):
+                        await reading
     except LedgerlinkError as exc:
         log.warning("sync run failed", extra={"sync_id": run_id, "code": exc.code, "error": exc.message})
         await _finish(runtime, run_id, "failed", exc.code, exc.message)

@@ -50,4 +50,6 @@ PROVIDER = ProviderSpec(
     category="ecommerce",
     credentials=BigCommerceCredentials,
     from_generic=_from_generic,
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
+    connector="ledgerlink.connectors.bigcommerce.connector:BigCommerceConnector",
 )

@@ -40,8 +40,10 @@ class RestStream:
     since_exclusive: bool = False
     static_params: dict[str, Any] = field(default_factory=dict)
     window_params: ParamsFn | None = None  # filters → params (status, …)
-    # Stop when a page is shorter than asked for; `total_pages_at` reads a total from the body/headers.
+    # Stop when a page is shorter than asked for, or is the last of the page count in a header
+    # (X-WP-TotalPages) or in the body (`total_pages_at`, e.g. BigCommerce v3's "meta.pagination.total_pages").
     total_pages_header: str | None = None
+    total_pages_at: str | None = None
     total_header: str | None = None  # records the whole read covers (X-WP-Total)
     enrich: Callable[[UpstreamClient, Any], Any] | None = None  # fetch sub-resources of one record
 
@@ -81,7 +83,7 @@ class RestStream:
         if self.enrich is not None:
             fresh = [await self.enrich(client, r) for r in fresh]
         total = _header_int(reply, self.total_header) if not token else None
-        if len(raw_records) < size or _last_page(reply, self.total_pages_header, page):
+        if len(raw_records) < size or _last_page(reply, self.total_pages_header, page, self.total_pages_at):
             return Page(fresh, None, total)
         return Page(fresh, self._next_token(raw_records, since, page, seen_at_since), total)
 
@@ -120,8 +122,18 @@ def _header_int(reply: Reply, header: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def _last_page(reply: Reply, total_pages_header: str | None, page: int) -> bool:
+def _body_int(reply: Reply, at: str | None) -> int | None:
+    try:
+        value = dig(reply.data, at) if at and reply.data is not None else None
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _last_page(reply: Reply, total_pages_header: str | None, page: int, total_pages_at: str | None = None) -> bool:
     total = _header_int(reply, total_pages_header)
+    if total is None:
+        total = _body_int(reply, total_pages_at)
     return total is not None and page >= total
 
 

@@ -55,6 +55,7 @@ class BigCommerceSandbox:
         self.store = store
         self.identity = Identity.for_seed(store.seed)
         self.limiter = WindowedQuota(quota, window_ms, clock)
+        self.plan = (quota, window_ms)  # what `DELETE /_sandbox/rate-limit` goes back to
         self.ctx = Context(store, FaultInjector(), self.identity)
 
     @property
@@ -73,6 +74,7 @@ class BigCommerceSandbox:
     def asgi(self) -> Starlette:
         routes = [Route(f"/stores/{{store_hash}}{r.path}", self._endpoint(r), methods=[r.method]) for r in API_ROUTES]
         routes += [Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),
+                   Route("/_sandbox/rate-limit", self._rate_limit, methods=["GET", "POST", "DELETE"]),
                    Route("/_sandbox/orders/{order_id}/touch", self._touch, methods=["POST"])]
         return Starlette(routes=routes, exception_handlers={HTTPException: self._http_error})
 
@@ -124,6 +126,23 @@ class BigCommerceSandbox:
         if request.method == "DELETE":
             self.limiter.reset()
         return response
+
+    async def _rate_limit(self, request: Request) -> Response:
+        """Sandbox control: GET the quota; POST {"quota": 30, "window_ms": 3000} to change it (a fresh
+        window starts); DELETE to go back to the constructor's numbers."""
+        if request.method == "DELETE":
+            self.limiter.configure(*self.plan)
+        elif request.method == "POST":
+            try:
+                body = json.loads(await request.body() or b"{}")
+                current = self.limiter.settings()
+                quota, window_ms = body.get("quota", current["quota"]), body.get("window_ms", current["window_ms"])
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in (quota, window_ms)):
+                    raise ValueError("quota and window_ms must be integers")
+                self.limiter.configure(quota, window_ms)
+            except (ValueError, AttributeError) as exc:
+                return JSONResponse({"error": f"invalid rate limit: {exc}"}, status_code=400)
+        return JSONResponse(self.limiter.settings())
 
     async def _touch(self, request: Request) -> Response:
         """Sandbox control: change an order now (or at `at`) and answer its new v2 document."""

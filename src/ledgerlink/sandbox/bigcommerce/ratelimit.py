@@ -56,6 +56,16 @@ class WindowedQuota:
     def reset(self) -> None:
         self._opened, self._used = None, 0
 
+    def configure(self, quota: int, window_ms: int) -> None:
+        """A different plan from now on (a sandbox control): a fresh window under the new numbers."""
+        if quota < 1 or window_ms < 1:
+            raise ValueError("quota and window_ms must be positive")
+        self.quota, self.window_ms = quota, window_ms
+        self.reset()
+
+    def settings(self) -> dict[str, int]:
+        return {"quota": self.quota, "window_ms": self.window_ms}
+
     def _expired(self, now: float) -> bool:
         return self._opened is None or (now - self._opened) * 1000 >= self.window_ms
 

@@ -1,0 +1,108 @@
+"""Sync throughput on this machine, end to end against the sandbox over a real socket.
+
+    .venv/bin/python benchmarks/sync_throughput.py [--orders 20000] [--provider woocommerce] [--memory-orders 100000]
+
+Prints: orders/s synced end to end with the sandbox's rate limits off (orders have 1-5 lines, 3 on
+average), and the run's peak Python heap for a small and a large store (flat means it does not grow
+with the number of orders). The budget-use figure for Shopify-like limits is printed by
+`--budget` once the Shopify connector is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+
+from ledgerlink.api.app import create_app
+from ledgerlink.auth import access
+from ledgerlink.db import migrate
+from ledgerlink.runtime import build_runtime
+from ledgerlink.settings import Settings
+from ledgerlink.sync.engine import execute_run
+from ledgerlink.testing import create_test_database, drop_test_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_sandbox(orders: int, provider: str) -> tuple[subprocess.Popen[str], dict]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledgerlink", "sandbox", "--port", "0", "--orders", str(orders), "--providers", provider,
+         "--malformed-every", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert proc.stdout is not None
+    return proc, json.loads(proc.stdout.readline())
+
+
+async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[str, float]:
+    sandbox, stores = start_sandbox(orders, provider)
+    data_dir = Path(tempfile.mkdtemp(prefix="llsync-"))
+    url = create_test_database(data_dir)
+    migrate.upgrade(url)
+    settings = Settings(DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir,
+                        log_level="WARNING")
+    runtime = build_runtime(settings, url)
+    try:
+        async with runtime.sessions() as session:
+            ws = await access.create_workspace(session, "bench")
+            key = (await access.create_api_key(session, ws.id, ["admin:all"], "bench")).secret
+        app = create_app(runtime)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client:
+            headers = {"X-API-Key": key}
+            creds = stores[provider]["credentials"]
+            r = await client.post(f"/v1/integrations/{provider}/setup", headers=headers,
+                                  json={"name": "bench", "credentials": creds, "settings": {"rateLimit": None}})
+            iid = r.json()["data"]["id"]
+            for stream in ("locations", "products", "customers"):
+                run = (await client.post(f"/v1/integrations/{iid}/sync", headers=headers,
+                                         json={"stream": stream, "batchSize": 100})).json()["data"]
+                await execute_run(runtime, run["syncId"])
+            run = (await client.post(f"/v1/integrations/{iid}/sync", headers=headers,
+                                     json={"stream": "orders", "batchSize": 250})).json()["data"]
+            if trace_memory:
+                tracemalloc.start()
+            started = time.perf_counter()
+            await execute_run(runtime, run["syncId"])
+            elapsed = time.perf_counter() - started
+            peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
+            if trace_memory:
+                tracemalloc.stop()
+            final = (await client.get(f"/v1/sync-runs/{run['syncId']}", headers=headers)).json()["data"]
+        return {"orders": final["ordersProcessed"], "created": final["ordersCreated"], "seconds": elapsed,
+                "rate": final["ordersProcessed"] / elapsed, "peak_mib": peak / 2**20}
+    finally:
+        await runtime.aclose()
+        sandbox.terminate()
+        sandbox.wait(10)
+        drop_test_database(url)
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(f"ledgerlink sync throughput ({args.provider} sandbox over loopback, PostgreSQL with fsync, 2 cores)")
+    result = await sync_once(args.orders, args.provider, trace_memory=False)
+    print(f"end to end, rate limits off: {result['rate']:8.0f} orders/s  "
+          f"({result['orders']} orders, {result['created']} created, {result['seconds']:.1f}s)")
+    if args.memory_orders:
+        small = await sync_once(max(1000, args.memory_orders // 10), args.provider, trace_memory=True)
+        large = await sync_once(args.memory_orders, args.provider, trace_memory=True)
+        print(f"peak heap during the run: {small['peak_mib']:.1f} MiB for {small['orders']} orders, "
+              f"{large['peak_mib']:.1f} MiB for {large['orders']} orders "
+              f"(ratio {large['peak_mib'] / max(small['peak_mib'], 0.001):.2f} for 10x the orders)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--provider", default="woocommerce")
+    parser.add_argument("--memory-orders", type=int, default=0)
+    asyncio.run(main(parser.parse_args()))
