@@ -37,8 +37,14 @@ class Hub:
     env: dict[str, str]
 
     def cli(self, *args: str) -> str:
-        out = subprocess.run([sys.executable, "-m", "ledgerlink", *args], env=self.env, cwd=ROOT,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "ledgerlink", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return out.stdout.strip()
 
 
@@ -62,9 +68,20 @@ def running_hub(extra_env: dict[str, str] | None = None, worker_concurrency: int
     with contextlib.closing(__import__("psycopg").connect(url, autocommit=True)) as conn:
         conn.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1].split('?')[0]} RESET synchronous_commit")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ledgerlink", "serve", "--port", str(port),
-         "--worker-concurrency", str(worker_concurrency)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "ledgerlink",
+            "serve",
+            "--port",
+            str(port),
+            "--worker-concurrency",
+            str(worker_concurrency),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -100,14 +117,14 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
     def line(self) -> str:
-        return (f"{self.label:40} {self.rate:8.0f} req/s   p50 {self.pct(0.50):6.1f} ms   "
-                f"p99 {self.pct(0.99):6.1f} ms   mean {statistics.fmean(self.latencies_ms):6.1f} ms   "
-                f"n={self.requests} non-2xx={self.errors}")
+        return (
+            f"{self.label:40} {self.rate:8.0f} req/s   p50 {self.pct(0.50):6.1f} ms   "
+            f"p99 {self.pct(0.99):6.1f} ms   mean {statistics.fmean(self.latencies_ms):6.1f} ms   "
+            f"n={self.requests} non-2xx={self.errors}"
+        )
 
 
-async def load(
-    label: str, factory: RequestFactory, *, base_url: str, concurrency: int, seconds: float
-) -> LoadResult:
+async def load(label: str, factory: RequestFactory, *, base_url: str, concurrency: int, seconds: float) -> LoadResult:
     url = urlparse(base_url)
     latencies, errors, elapsed = await run_load(
         url.hostname or "127.0.0.1", url.port or 80, factory, concurrency=concurrency, seconds=seconds

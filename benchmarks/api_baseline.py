@@ -23,17 +23,26 @@ async def main(seconds: float, concurrency: int) -> None:
         hub.cli("workspaces", "create", "bench")
         key = hub.cli("keys", "create", "--workspace", "bench", "--scopes", "admin:all")
         auth = {"X-API-Key": key}
-        print(f"ledgerlink api baseline: {platform.machine()}, {os.cpu_count()} cores, server and load generator "
-              f"on the same machine, {concurrency} keep-alive connections, {seconds:.0f}s per line")
+        print(
+            f"ledgerlink api baseline: {platform.machine()}, {os.cpu_count()} cores, server and load generator "
+            f"on the same machine, {concurrency} keep-alive connections, {seconds:.0f}s per line"
+        )
         scenarios = [
             ("GET /healthz (no auth, no db)", lambda i: json_request("GET", "/healthz", {})),
-            ("GET /v1/integrations/available (auth)",
-             lambda i: json_request("GET", "/v1/integrations/available", auth)),
-            ("POST /v1/integrations/shopify/setup",
-             lambda i: json_request("POST", "/v1/integrations/shopify/setup", auth,
-                                    {"name": f"store {i}", "credentials": SETUP_CREDENTIALS, "verify": False})),
-            ("GET /v1/integrations?limit=50 (auth)",
-             lambda i: json_request("GET", "/v1/integrations?limit=50", auth)),
+            (
+                "GET /v1/integrations/available (auth)",
+                lambda i: json_request("GET", "/v1/integrations/available", auth),
+            ),
+            (
+                "POST /v1/integrations/shopify/setup",
+                lambda i: json_request(
+                    "POST",
+                    "/v1/integrations/shopify/setup",
+                    auth,
+                    {"name": f"store {i}", "credentials": SETUP_CREDENTIALS, "verify": False},
+                ),
+            ),
+            ("GET /v1/integrations?limit=50 (auth)", lambda i: json_request("GET", "/v1/integrations?limit=50", auth)),
         ]
         await load("warm-up", scenarios[1][1], base_url=hub.base_url, concurrency=4, seconds=1)
         for label, factory in scenarios:

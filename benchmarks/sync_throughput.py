@@ -36,9 +36,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_sandbox(orders: int, provider: str) -> tuple[subprocess.Popen[str], dict]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ledgerlink", "sandbox", "--port", "0", "--orders", str(orders), "--providers", provider,
-         "--malformed-every", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ledgerlink",
+            "sandbox",
+            "--port",
+            "0",
+            "--orders",
+            str(orders),
+            "--providers",
+            provider,
+            "--malformed-every",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stdout is not None
     return proc, json.loads(proc.stdout.readline())
@@ -49,8 +64,9 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
     data_dir = Path(tempfile.mkdtemp(prefix="llsync-"))
     url = create_test_database(data_dir)
     migrate.upgrade(url)
-    settings = Settings(DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir,
-                        log_level="WARNING")
+    settings = Settings(
+        DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir, log_level="WARNING"
+    )
     runtime = build_runtime(settings, url)
     try:
         async with runtime.sessions() as session:
@@ -60,15 +76,24 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client:
             headers = {"X-API-Key": key}
             creds = stores[provider]["credentials"]
-            r = await client.post(f"/v1/integrations/{provider}/setup", headers=headers,
-                                  json={"name": "bench", "credentials": creds, "settings": {"rateLimit": None}})
+            r = await client.post(
+                f"/v1/integrations/{provider}/setup",
+                headers=headers,
+                json={"name": "bench", "credentials": creds, "settings": {"rateLimit": None}},
+            )
             iid = r.json()["data"]["id"]
             for stream in ("locations", "products", "customers"):
-                run = (await client.post(f"/v1/integrations/{iid}/sync", headers=headers,
-                                         json={"stream": stream, "batchSize": 100})).json()["data"]
+                run = (
+                    await client.post(
+                        f"/v1/integrations/{iid}/sync", headers=headers, json={"stream": stream, "batchSize": 100}
+                    )
+                ).json()["data"]
                 await execute_run(runtime, run["syncId"])
-            run = (await client.post(f"/v1/integrations/{iid}/sync", headers=headers,
-                                     json={"stream": "orders", "batchSize": 250})).json()["data"]
+            run = (
+                await client.post(
+                    f"/v1/integrations/{iid}/sync", headers=headers, json={"stream": "orders", "batchSize": 250}
+                )
+            ).json()["data"]
             if trace_memory:
                 tracemalloc.start()
             started = time.perf_counter()
@@ -78,8 +103,13 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
             if trace_memory:
                 tracemalloc.stop()
             final = (await client.get(f"/v1/sync-runs/{run['syncId']}", headers=headers)).json()["data"]
-        return {"orders": final["ordersProcessed"], "created": final["ordersCreated"], "seconds": elapsed,
-                "rate": final["ordersProcessed"] / elapsed, "peak_mib": peak / 2**20}
+        return {
+            "orders": final["ordersProcessed"],
+            "created": final["ordersCreated"],
+            "seconds": elapsed,
+            "rate": final["ordersProcessed"] / elapsed,
+            "peak_mib": peak / 2**20,
+        }
     finally:
         await runtime.aclose()
         sandbox.terminate()
@@ -90,14 +120,18 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
 async def main(args: argparse.Namespace) -> None:
     print(f"ledgerlink sync throughput ({args.provider} sandbox over loopback, PostgreSQL with fsync, 2 cores)")
     result = await sync_once(args.orders, args.provider, trace_memory=False)
-    print(f"end to end, rate limits off: {result['rate']:8.0f} orders/s  "
-          f"({result['orders']} orders, {result['created']} created, {result['seconds']:.1f}s)")
+    print(
+        f"end to end, rate limits off: {result['rate']:8.0f} orders/s  "
+        f"({result['orders']} orders, {result['created']} created, {result['seconds']:.1f}s)"
+    )
     if args.memory_orders:
         small = await sync_once(max(1000, args.memory_orders // 10), args.provider, trace_memory=True)
         large = await sync_once(args.memory_orders, args.provider, trace_memory=True)
-        print(f"peak heap during the run: {small['peak_mib']:.1f} MiB for {small['orders']} orders, "
-              f"{large['peak_mib']:.1f} MiB for {large['orders']} orders "
-              f"(ratio {large['peak_mib'] / max(small['peak_mib'], 0.001):.2f} for 10x the orders)")
+        print(
+            f"peak heap during the run: {small['peak_mib']:.1f} MiB for {small['orders']} orders, "
+            f"{large['peak_mib']:.1f} MiB for {large['orders']} orders "
+            f"(ratio {large['peak_mib'] / max(small['peak_mib'], 0.001):.2f} for 10x the orders)"
+        )
 
 
 if __name__ == "__main__":

@@ -72,8 +72,16 @@ async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, databa
     assert run.attempts == 2
     assert run.processed == SANDBOX_ORDERS  # every record counted once across both workers
     async with runtime.sessions() as session:
-        orders = (await session.execute(select(func.count()).select_from(Order).where(
-            Order.workspace_id == tenant.workspace_id))).scalar_one()
-        refs = (await session.execute(select(func.count()).select_from(ExternalRef).where(
-            ExternalRef.integration_id == iid, ExternalRef.resource_type == "order"))).scalar_one()
+        orders = (
+            await session.execute(
+                select(func.count()).select_from(Order).where(Order.workspace_id == tenant.workspace_id)
+            )
+        ).scalar_one()
+        refs = (
+            await session.execute(
+                select(func.count())
+                .select_from(ExternalRef)
+                .where(ExternalRef.integration_id == iid, ExternalRef.resource_type == "order")
+            )
+        ).scalar_one()
     assert orders == refs == run.created == SANDBOX_ORDERS - run.failed

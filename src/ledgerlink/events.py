@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.db.copy import insert_rows
 from ledgerlink.ids import new_id
 from ledgerlink.models import Event
 
@@ -38,18 +38,23 @@ def emit(
 def event_row(
     *,
     workspace_id: str,
-    type: str,  # noqa: A002
+    type: str,
     source: str,
     data: dict[str, Any],
     integration_id: str | None = None,
     subject_id: str | None = None,
 ) -> dict[str, Any]:
     """An event as a row for `emit_many` (bulk paths: a sync page emits hundreds)."""
-    return {"id": new_id("evt"), "workspace_id": workspace_id, "type": type, "source": source,
-            "integration_id": integration_id, "subject_id": subject_id, "data": data}
+    return {
+        "id": new_id("evt"),
+        "workspace_id": workspace_id,
+        "type": type,
+        "source": source,
+        "integration_id": integration_id,
+        "subject_id": subject_id,
+        "data": data,
+    }
 
 
 async def emit_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    from ledgerlink.sync.rows import insert_rows
-
     await insert_rows(session, Event.__table__, rows)

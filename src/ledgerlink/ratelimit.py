@@ -88,7 +88,9 @@ async def retry_after(conn: Any, bucket: str, limit: Limit, cost: float = 1.0) -
     return max((tat - now).total_seconds() + limit.interval * cost - limit.tolerance, 0.001)
 
 
-async def observe_remaining(conn: Any, bucket: str, limit: Limit, remaining: float, reset_in: float | None = None) -> None:
+async def observe_remaining(
+    conn: Any, bucket: str, limit: Limit, remaining: float, reset_in: float | None = None
+) -> None:
     """Align the bucket with the upstream's report: `remaining` units left now; with `reset_in`, a fixed
     window that refills completely after that many seconds (BigCommerce), else a steady refill."""
     if reset_in is not None and remaining <= 0:

@@ -46,16 +46,26 @@ def spec(name: str) -> OpenAPI:
 
 def _mock_request(request: httpx.Request) -> MockRequest:
     """The request as sent to api.bigcommerce.com (the spec's server), not to the sandbox mount."""
-    return MockRequest("https://api.bigcommerce.com", request.method, request.url.path.removeprefix("/bigcommerce"),
-                       args=list(request.url.params.multi_items()), headers=dict(request.headers),
-                       data=request.content, content_type=request.headers.get("content-type", "application/json"))
+    return MockRequest(
+        "https://api.bigcommerce.com",
+        request.method,
+        request.url.path.removeprefix("/bigcommerce"),
+        args=list(request.url.params.multi_items()),
+        headers=dict(request.headers),
+        data=request.content,
+        content_type=request.headers.get("content-type", "application/json"),
+    )
 
 
 def assert_contract(spec_name: str, response: httpx.Response, request_too: bool = True) -> None:
     """Raises (with openapi-core's reasons) unless the response, and the request, match the description."""
     mock_request = _mock_request(response.request)
-    mock_response = MockResponse(response.content, status_code=response.status_code, headers=dict(response.headers),
-                                 content_type=response.headers["content-type"])
+    mock_response = MockResponse(
+        response.content,
+        status_code=response.status_code,
+        headers=dict(response.headers),
+        content_type=response.headers["content-type"],
+    )
     spec(spec_name).validate_response(mock_request, mock_response)
     if request_too:
         spec(spec_name).validate_request(mock_request)
@@ -193,8 +203,9 @@ CONTRACT_CASES = [
     Case("orders.v3.yml", "GET", "/v3/orders/payment_actions/refunds", {"created:min": "2024-01-05T00:00:00Z"}),
     Case("products_catalog.v3.yml", "GET", "/v3/catalog/products", {"include": "variants", "limit": 7, "page": 2}),
     Case("products_catalog.v3.yml", "GET", "/v3/catalog/products", {"is_visible": "true", "sort": "name"}),
-    Case("products_catalog.v3.yml", "GET", "/v3/catalog/products",
-         {"id:in": "1000,1003", "include_fields": "name,sku"}),
+    Case(
+        "products_catalog.v3.yml", "GET", "/v3/catalog/products", {"id:in": "1000,1003", "include_fields": "name,sku"}
+    ),
     Case("products_catalog.v3.yml", "GET", "/v3/catalog/products", {"date_modified:min": "2023-12-01T00:00:00Z"}),
     Case("products_catalog.v3.yml", "GET", "/v3/catalog/products", {"sku": "MUG-003-STA"}),
     Case("products_catalog.v3.yml", "GET", "/v3/catalog/products/1003", {"include": "variants"}),
@@ -210,12 +221,25 @@ CONTRACT_CASES = [
     Case("locations.v3.yml", "GET", "/v3/inventory/locations", {"location_id:in": "7003"}),
     Case("inventory.v3.yml", "GET", "/v3/inventory/items", {"limit": 4}),
     Case("inventory.v3.yml", "GET", "/v3/inventory/items", {"variant_id:in": "40002", "location_id:in": "7001"}),
-    Case("inventory.v3.yml", "PUT", "/v3/inventory/adjustments/absolute",
-         body={"reason": "Stocktake", "items": [{"location_id": 7001, "variant_id": 40001, "quantity": 12}]}),
-    Case("inventory.v3.yml", "POST", "/v3/inventory/adjustments/relative",
-         body={"items": [{"location_id": 7002, "sku": "T-S-001-M", "quantity": -1}]}),
-    Case("inventory.v3.yml", "PUT", "/v3/inventory/adjustments/absolute",
-         body={"items": [{"location_id": 9999, "variant_id": 40001, "quantity": 1}]}, status=422),
+    Case(
+        "inventory.v3.yml",
+        "PUT",
+        "/v3/inventory/adjustments/absolute",
+        body={"reason": "Stocktake", "items": [{"location_id": 7001, "variant_id": 40001, "quantity": 12}]},
+    ),
+    Case(
+        "inventory.v3.yml",
+        "POST",
+        "/v3/inventory/adjustments/relative",
+        body={"items": [{"location_id": 7002, "sku": "T-S-001-M", "quantity": -1}]},
+    ),
+    Case(
+        "inventory.v3.yml",
+        "PUT",
+        "/v3/inventory/adjustments/absolute",
+        body={"items": [{"location_id": 9999, "variant_id": 40001, "quantity": 1}]},
+        status=422,
+    ),
     Case("store_information.v2.yml", "GET", "/v2/store"),
 ]
 
@@ -329,8 +353,9 @@ async def test_an_incremental_page_generates_only_the_orders_it_shows() -> None:
     store.order = counting  # type: ignore[method-assign]
     async for bc in _open(store):
         since = store.start + store.step * 90_000
-        response = await bc.get("/v2/orders", min_date_modified=since.isoformat(), sort="date_modified:asc",
-                                limit=250, page=3)
+        response = await bc.get(
+            "/v2/orders", min_date_modified=since.isoformat(), sort="date_modified:asc", limit=250, page=3
+        )
         assert response.status_code == 200
         docs = response.json()
         assert [doc["id"] for doc in docs] == list(range(190_000 + 500, 190_000 + 750))
@@ -343,8 +368,13 @@ async def test_filters_by_status_and_id_and_created(bc: BC) -> None:
     assert [doc["id"] for doc in docs] == expected
     assert all(doc["status"] == "Cancelled" for doc in docs)
     created = bc.store.order_created_at(10)
-    window = (await bc.get("/v2/orders", min_date_created=created.isoformat(),
-                           max_date_created=(created + timedelta(minutes=14)).isoformat())).json()
+    window = (
+        await bc.get(
+            "/v2/orders",
+            min_date_created=created.isoformat(),
+            max_date_created=(created + timedelta(minutes=14)).isoformat(),
+        )
+    ).json()
     assert [doc["id"] for doc in window] == [100_010, 100_011, 100_012]
     by_id = (await bc.get("/v2/orders", min_id=100_020, max_id=100_024, sort="id:desc")).json()
     assert [doc["id"] for doc in by_id] == [100_024, 100_023, 100_022, 100_021, 100_020]
@@ -359,10 +389,17 @@ async def test_count_agrees_with_the_listing(bc: BC) -> None:
     assert refunded["count"] == len(listed) > 0
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"limit": "many"}, "limit"), ({"page": "0"}, "page"), ({"min_date_modified": "yesterday"}, "min_date_modified"),
-    ({"sort": "total:asc"}, "sort"), ({"status_id": "99"}, "status_id"), ({"max_id": "1e3"}, "max_id"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "many"}, "limit"),
+        ({"page": "0"}, "page"),
+        ({"min_date_modified": "yesterday"}, "min_date_modified"),
+        ({"sort": "total:asc"}, "sort"),
+        ({"status_id": "99"}, "status_id"),
+        ({"max_id": "1e3"}, "max_id"),
+    ],
+)
 async def test_invalid_v2_query_answers_400_naming_the_field(bc: BC, params: dict[str, str], field: str) -> None:
     response = await bc.get("/v2/orders", **params)
     assert response.status_code == 400
@@ -370,14 +407,18 @@ async def test_invalid_v2_query_answers_400_naming_the_field(bc: BC, params: dic
     assert error["status"] == 400 and f"'{field}'" in error["message"]
 
 
-@pytest.mark.parametrize(("path", "params", "field"), [
-    ("/v3/catalog/products", {"date_modified:min": "soon"}, "date_modified:min"),
-    ("/v3/catalog/products", {"id:in": "1,x"}, "id:in"),
-    ("/v3/catalog/products", {"sort": "colour"}, "sort"),
-    ("/v3/inventory/items", {"variant_id:in": "a"}, "variant_id:in"),
-])
-async def test_invalid_v3_query_answers_422_naming_the_field(bc: BC, path: str, params: dict[str, str],
-                                                            field: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/v3/catalog/products", {"date_modified:min": "soon"}, "date_modified:min"),
+        ("/v3/catalog/products", {"id:in": "1,x"}, "id:in"),
+        ("/v3/catalog/products", {"sort": "colour"}, "sort"),
+        ("/v3/inventory/items", {"variant_id:in": "a"}, "variant_id:in"),
+    ],
+)
+async def test_invalid_v3_query_answers_422_naming_the_field(
+    bc: BC, path: str, params: dict[str, str], field: str
+) -> None:
     response = await bc.get(path, **params)
     assert response.status_code == 422
     body = response.json()
@@ -408,8 +449,12 @@ async def test_order_totals_are_consistent_and_match_the_dataset(bc: BC) -> None
         assert d(doc["subtotal_tax"]) == sum(d(p["total_tax"]) for p in products)
         assert d(doc["subtotal_inc_tax"]) - d(doc["subtotal_ex_tax"]) == d(doc["subtotal_tax"])
         assert d(doc["shipping_cost_inc_tax"]) - d(doc["shipping_cost_ex_tax"]) == d(doc["shipping_cost_tax"])
-        assert d(doc["total_inc_tax"]) == (d(doc["subtotal_inc_tax"]) + d(doc["shipping_cost_inc_tax"])
-                                           - d(doc["discount_amount"]) - d(doc["coupon_discount"]))
+        assert d(doc["total_inc_tax"]) == (
+            d(doc["subtotal_inc_tax"])
+            + d(doc["shipping_cost_inc_tax"])
+            - d(doc["discount_amount"])
+            - d(doc["coupon_discount"])
+        )
         assert d(doc["total_inc_tax"]) - d(doc["total_ex_tax"]) == d(doc["total_tax"])
         assert d(doc["total_inc_tax"]) == order.total
         assert d(doc["discount_amount"]) == sum(sum(d(a["amount"]) for a in p["applied_discounts"]) for p in products)
@@ -441,14 +486,18 @@ async def test_refunds_agree_with_the_orders_refunded_amount(bc: BC) -> None:
     assert [r["id"] for r in everyone["data"]] == expected[:250]
 
 
-@pytest.mark.parametrize(("state", "status_id", "name"), [
-    ({"cancelled": True}, 5, "Cancelled"), ({"financial_status": "refunded"}, 4, "Refunded"),
-    ({"financial_status": "partially_refunded"}, 14, "Partially Refunded"),
-    ({"financial_status": "pending"}, 1, "Pending"),
-    ({"financial_status": "paid", "fulfillment_status": "unfulfilled"}, 11, "Awaiting Fulfillment"),
-    ({"financial_status": "paid", "fulfillment_status": "partial"}, 3, "Partially Shipped"),
-    ({"financial_status": "paid", "fulfillment_status": "fulfilled"}, 2, "Shipped"),
-])
+@pytest.mark.parametrize(
+    ("state", "status_id", "name"),
+    [
+        ({"cancelled": True}, 5, "Cancelled"),
+        ({"financial_status": "refunded"}, 4, "Refunded"),
+        ({"financial_status": "partially_refunded"}, 14, "Partially Refunded"),
+        ({"financial_status": "pending"}, 1, "Pending"),
+        ({"financial_status": "paid", "fulfillment_status": "unfulfilled"}, 11, "Awaiting Fulfillment"),
+        ({"financial_status": "paid", "fulfillment_status": "partial"}, 3, "Partially Shipped"),
+        ({"financial_status": "paid", "fulfillment_status": "fulfilled"}, 2, "Shipped"),
+    ],
+)
 async def test_status_mapping(bc: BC, state: dict[str, Any], status_id: int, name: str) -> None:
     def fits(o: Order) -> bool:
         if state.get("cancelled"):
@@ -461,8 +510,15 @@ async def test_status_mapping(bc: BC, state: dict[str, Any], status_id: int, nam
 
 
 async def test_touch_changes_status_and_shipped_items(bc: BC) -> None:
-    index = first_index(bc.store, lambda o: o.fulfillment_status == "unfulfilled" and o.financial_status == "paid"
-                        and o.cancelled_at is None and not o.malformed)
+    index = first_index(
+        bc.store,
+        lambda o: (
+            o.fulfillment_status == "unfulfilled"
+            and o.financial_status == "paid"
+            and o.cancelled_at is None
+            and not o.malformed
+        ),
+    )
     order_id = 100_000 + index
     before = (await bc.get(f"/v2/orders/{order_id}")).json()
     assert before["status_id"] == 11 and before["items_shipped"] == 0
@@ -559,15 +615,25 @@ async def test_inventory_adjustments_show_in_items_and_bump_the_product(bc: BC) 
     reserved = next(loc["settings"]["safety_stock"] for loc in before["locations"] if loc["location_id"] == 7002)
     stamp = datetime.now(UTC).replace(microsecond=0)
 
-    put = await bc.send("PUT", "/v3/inventory/adjustments/absolute",
-                        {"items": [{"location_id": 7002, "variant_id": variant.id, "quantity": 40}]})
+    put = await bc.send(
+        "PUT",
+        "/v3/inventory/adjustments/absolute",
+        {"items": [{"location_id": 7002, "variant_id": variant.id, "quantity": 40}]},
+    )
     assert put.status_code == 200 and put.json()["transaction_id"]
-    post = await bc.send("POST", "/v3/inventory/adjustments/relative",
-                         {"items": [{"location_id": 7002, "sku": variant.sku, "quantity": -3},
-                                    {"location_id": 7002, "sku": variant.sku, "quantity": -2}]})
+    post = await bc.send(
+        "POST",
+        "/v3/inventory/adjustments/relative",
+        {
+            "items": [
+                {"location_id": 7002, "sku": variant.sku, "quantity": -3},
+                {"location_id": 7002, "sku": variant.sku, "quantity": -2},
+            ]
+        },
+    )
     assert post.status_code == 200
 
-    after = (await bc.get("/v3/inventory/items", **{"variant_id:in": str(variant.id)}))
+    after = await bc.get("/v3/inventory/items", **{"variant_id:in": str(variant.id)})
     assert_contract("inventory.v3.yml", after)
     location = next(loc for loc in after.json()["data"][0]["locations"] if loc["location_id"] == 7002)
     assert location["total_inventory_onhand"] == 35 and location["available_to_sell"] == 35 - reserved
@@ -576,14 +642,24 @@ async def test_inventory_adjustments_show_in_items_and_bump_the_product(bc: BC) 
     modified = (await bc.get("/v3/catalog/products", **{"date_modified:min": stamp.isoformat()})).json()["data"]
     assert [p["id"] for p in modified] == [variant.product_id]
 
-    refused = await bc.send("POST", "/v3/inventory/adjustments/relative",
-                            {"items": [{"location_id": 7002, "variant_id": variant.id, "quantity": 5},
-                                       {"location_id": 7002, "variant_id": 1, "quantity": 5}]})
+    refused = await bc.send(
+        "POST",
+        "/v3/inventory/adjustments/relative",
+        {
+            "items": [
+                {"location_id": 7002, "variant_id": variant.id, "quantity": 5},
+                {"location_id": 7002, "variant_id": 1, "quantity": 5},
+            ]
+        },
+    )
     assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
     assert "items.1" in refused.json()["errors"]
     assert variant.stock[7002][0] == 35  # nothing applied: the request is all or nothing
-    negative = await bc.send("POST", "/v3/inventory/adjustments/relative",
-                             {"items": [{"location_id": 7002, "variant_id": variant.id, "quantity": -36}]})
+    negative = await bc.send(
+        "POST",
+        "/v3/inventory/adjustments/relative",
+        {"items": [{"location_id": 7002, "variant_id": variant.id, "quantity": -36}]},
+    )
     assert negative.status_code == 422
 
 

@@ -28,8 +28,9 @@ class Api:
     client: httpx.AsyncClient
     token: str
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
-                   path: str = GRAPHQL) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None, path: str = GRAPHQL
+    ) -> httpx.Response:
         headers = {} if token == "" else {"X-Shopify-Access-Token": token or self.token}
         return await self.client.post(path, json={"query": query, "variables": variables or {}}, headers=headers)
 
@@ -73,6 +74,7 @@ def stamp(moment: datetime) -> str:
 
 # --- identity and auth ---------------------------------------------------------------------------
 
+
 def test_credentials_are_what_setup_accepts_and_deterministic(shop: ShopifySandbox) -> None:
     creds = shop.credentials("http://127.0.0.1:8900/shopify")
     parsed = ShopifyCredentials(**creds)
@@ -93,8 +95,10 @@ async def test_wrong_or_missing_token_is_refused_like_shopify(api: Api) -> None:
 
 
 async def test_any_api_version_path_is_answered_with_2026_10(api: Api, shop: ShopifySandbox) -> None:
-    response = await api.post("{ shop { name myshopifyDomain currencyCode ianaTimezone plan { shopifyPlus } } }",
-                              path="/admin/api/2024-07/graphql.json")
+    response = await api.post(
+        "{ shop { name myshopifyDomain currencyCode ianaTimezone plan { shopifyPlus } } }",
+        path="/admin/api/2024-07/graphql.json",
+    )
     assert response.status_code == 200
     assert response.headers["X-Shopify-API-Version"] == "2026-10"
     assert response.json()["data"]["shop"]["myshopifyDomain"] == shop.shop_domain
@@ -197,9 +201,11 @@ async def test_status_filters_and_lookup_by_id(api: Api, shop: ShopifySandbox) -
       one: order(id: "gid://shopify/Order/100007") { id name }
       missing: order(id: "gid://shopify/Order/999999") { id } }""")
     assert data["refunded"]["nodes"] and all(
-        o["displayFinancialStatus"] == "PARTIALLY_REFUNDED" for o in data["refunded"]["nodes"])
+        o["displayFinancialStatus"] == "PARTIALLY_REFUNDED" for o in data["refunded"]["nodes"]
+    )
     assert data["cancelled"]["nodes"] and all(
-        o["cancelledAt"] and o["cancelReason"] == "CUSTOMER" for o in data["cancelled"]["nodes"])
+        o["cancelledAt"] and o["cancelReason"] == "CUSTOMER" for o in data["cancelled"]["nodes"]
+    )
     assert data["one"] == {"id": "gid://shopify/Order/100007", "name": "#1008"}
     assert data["missing"] is None
 
@@ -232,6 +238,7 @@ async def test_a_large_store_generates_only_what_a_page_needs(monkeypatch: pytes
 
 # --- errors, cost, throttling ----------------------------------------------------------------------
 
+
 async def test_invalid_queries_answer_validation_errors(api: Api) -> None:
     body = await api.gql("{ shop { name } orders(first: 1) { edgez { cursor } } }")
     assert "data" not in body
@@ -254,14 +261,18 @@ async def test_costs_are_reported_and_unused_cost_refunded(api: Api) -> None:
     cost = body["extensions"]["cost"]
     assert cost["requestedQueryCost"] == 2 + 30 * (1 + 2 + 5)
     assert cost["actualQueryCost"] < cost["requestedQueryCost"]  # products have fewer than 5 variants
-    assert cost["throttleStatus"] == {"maximumAvailable": 2000.0, "restoreRate": 100.0,
-                                      "currentlyAvailable": cost["throttleStatus"]["currentlyAvailable"]}
+    assert cost["throttleStatus"] == {
+        "maximumAvailable": 2000.0,
+        "restoreRate": 100.0,
+        "currentlyAvailable": cost["throttleStatus"]["currentlyAvailable"],
+    }
     assert 2000 - cost["actualQueryCost"] - 1 <= cost["throttleStatus"]["currentlyAvailable"] <= 2000
     narrow = await api.gql('{ orders(first: 50, query: "id:100003") { nodes { id customer { id } } } }')
     assert narrow["extensions"]["cost"]["requestedQueryCost"] == 2 + 50 * 2
     assert narrow["extensions"]["cost"]["actualQueryCost"] == 2 + 1 * 2
-    mutation = await api.gql('mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") '
-                             "{ userErrors { message } } }")
+    mutation = await api.gql(
+        'mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") { userErrors { message } } }'
+    )
     assert mutation["extensions"]["cost"]["requestedQueryCost"] == 10
 
 
@@ -286,8 +297,12 @@ async def test_throttled_once_the_bucket_is_spent_then_restored(shop: ShopifySan
                 break
             answered.append(body)
         assert len(answered) == 3  # 3 x 32 fits in 100; the fourth would overdraw the bucket
-        assert body["errors"] == [{"message": "Throttled", "extensions": {
-            "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}]
+        assert body["errors"] == [
+            {
+                "message": "Throttled",
+                "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+            }
+        ]
         assert "data" not in body
         status = body["extensions"]["cost"]["throttleStatus"]
         assert status["currentlyAvailable"] < 32 and status["maximumAvailable"] == 100.0
@@ -323,8 +338,9 @@ async def test_inventory_set_quantities_compares_and_swaps(api: Api, shop: Shopi
 
     def change(key: str, expected: int | None) -> tuple[str, dict[str, Any]]:
         entry = {"inventoryItemId": item, "locationId": location, "quantity": 77, "changeFromQuantity": expected}
-        return SET_QUANTITIES.replace("KEY", key), {"input": {"name": "available", "reason": "correction",
-                                                              "quantities": [entry]}}
+        return SET_QUANTITIES.replace("KEY", key), {
+            "input": {"name": "available", "reason": "correction", "quantities": [entry]}
+        }
 
     stale = (await api.data(*change("k-stale", quantities["available"] + 5)))["inventorySetQuantities"]
     assert stale["inventoryAdjustmentGroup"] is None
@@ -335,13 +351,16 @@ async def test_inventory_set_quantities_compares_and_swaps(api: Api, shop: Shopi
     done = (await api.data(*change("k-fresh", quantities["available"])))["inventorySetQuantities"]
     assert done["userErrors"] == []
     delta = 77 - quantities["available"]
-    assert {c["name"]: (c["delta"], c["quantityAfterChange"]) for c in done["inventoryAdjustmentGroup"]["changes"]} \
-        == {"available": (delta, 77), "on_hand": (delta, 77 + reserved)}
+    assert {c["name"]: (c["delta"], c["quantityAfterChange"]) for c in done["inventoryAdjustmentGroup"]["changes"]} == {
+        "available": (delta, 77),
+        "on_hand": (delta, 77 + reserved),
+    }
     assert variant.stock[7002] == [77 + reserved, reserved]
     again = (await api.data(*change("k-fresh", quantities["available"])))["inventorySetQuantities"]
     assert again == done and variant.stock[7002] == [77 + reserved, reserved]  # same key: replayed, not reapplied
-    updated = await api.data('query($q: String) { products(first: 5, query: $q) { nodes { id } } }',
-                             {"q": f"updated_at:>='{stamp(before)}'"})
+    updated = await api.data(
+        "query($q: String) { products(first: 5, query: $q) { nodes { id } } }", {"q": f"updated_at:>='{stamp(before)}'"}
+    )
     assert updated["products"]["nodes"] == [{"id": f"gid://shopify/Product/{variant.product_id}"}]
 
 
@@ -351,14 +370,22 @@ async def test_inventory_adjust_quantities_and_the_idempotency_rule(api: Api, sh
     mutation = """mutation($input: InventoryAdjustQuantitiesInput!) { inventoryAdjustQuantities(input: $input)
       @idempotent(key: "adjust-1") { inventoryAdjustmentGroup { changes(quantityNames: ["on_hand"]) { delta
       quantityAfterChange } } userErrors { code message } } }"""
-    changes = {"name": "available", "reason": "received", "changes": [{
-        "delta": 5, "inventoryItemId": f"gid://shopify/InventoryItem/{variant.inventory_item_id}",
-        "locationId": "gid://shopify/Location/7001"}]}
+    changes = {
+        "name": "available",
+        "reason": "received",
+        "changes": [
+            {
+                "delta": 5,
+                "inventoryItemId": f"gid://shopify/InventoryItem/{variant.inventory_item_id}",
+                "locationId": "gid://shopify/Location/7001",
+            }
+        ],
+    }
     adjusted = (await api.data(mutation, {"input": changes}))["inventoryAdjustQuantities"]
     assert adjusted["inventoryAdjustmentGroup"]["changes"] == [{"delta": 5, "quantityAfterChange": on_hand + 5}]
     assert variant.stock[7001][0] == on_hand + 5
     unknown = {**changes, "changes": [{**changes["changes"][0], "locationId": "gid://shopify/Location/1"}]}
-    refused = (await api.data(mutation.replace("adjust-1", "adjust-2"), {"input": unknown}))
+    refused = await api.data(mutation.replace("adjust-1", "adjust-2"), {"input": unknown})
     assert refused["inventoryAdjustQuantities"]["userErrors"][0]["code"] == "INVALID_LOCATION"
     keyless = await api.gql(mutation.replace('@idempotent(key: "adjust-1")', ""), {"input": changes})
     assert "@idempotent" in keyless["errors"][0]["message"]
@@ -394,17 +421,25 @@ async def test_bulk_operation_over_products_with_variants(api: Api, shop: Shopif
     product_ids = {p["id"] for p in products}
     assert {v["__parentId"] for v in variants} == product_ids
     first = shop.store.products[0]
-    assert [v["sku"] for v in variants if v["__parentId"] == f"gid://shopify/Product/{first.id}"] == \
-        [v.sku for v in first.variants]
-    by_id = await api.data('query($id: ID!) { node(id: $id) { ... on BulkOperation { status } } }',
-                           {"id": current["id"]})
+    assert [v["sku"] for v in variants if v["__parentId"] == f"gid://shopify/Product/{first.id}"] == [
+        v.sku for v in first.variants
+    ]
+    by_id = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on BulkOperation { status } } }", {"id": current["id"]}
+    )
     assert by_id["node"]["status"] == "COMPLETED"
 
 
 async def test_bulk_queries_are_checked_like_shopify(api: Api) -> None:
-    for query, message in [("{ shop { name } }", "connection"), ("{ products { edges { node { nope } } } }", "nope"),
-                           ("{ products { edges { node { variants { edges { node { inventoryItem { inventoryLevels "
-                            "{ edges { node { id } } } } } } } } } } }", "nesting depth")]:
+    for query, message in [
+        ("{ shop { name } }", "connection"),
+        ("{ products { edges { node { nope } } } }", "nope"),
+        (
+            "{ products { edges { node { variants { edges { node { inventoryItem { inventoryLevels "
+            "{ edges { node { id } } } } } } } } } } }",
+            "nesting depth",
+        ),
+    ]:
         refused = (await api.data(RUN_BULK, {"q": query}))["bulkOperationRunQuery"]
         assert refused["bulkOperation"] is None and message in refused["userErrors"][0]["message"]
 
@@ -429,38 +464,58 @@ async def test_a_running_bulk_operation_can_be_canceled(api: Api, shop: ShopifyS
 
 # --- webhooks, nodes -------------------------------------------------------------------------------
 
+
 async def test_webhook_subscriptions_are_stored_and_listed(api: Api, shop: ShopifySandbox) -> None:
     create = """mutation($sub: WebhookSubscriptionInput!) { webhookSubscriptionCreate(topic: ORDERS_UPDATED,
       webhookSubscription: $sub) { webhookSubscription { id topic uri format } userErrors { field message } } }"""
-    made = (await api.data(create, {"sub": {"uri": "https://hooks.example.com/shopify", "format": "JSON"}}))
+    made = await api.data(create, {"sub": {"uri": "https://hooks.example.com/shopify", "format": "JSON"}})
     sub = made["webhookSubscriptionCreate"]["webhookSubscription"]
     assert sub["topic"] == "ORDERS_UPDATED" and sub["uri"] == "https://hooks.example.com/shopify"
-    again = (await api.data(create, {"sub": {"callbackUrl": "https://hooks.example.com/shopify"}}))
+    again = await api.data(create, {"sub": {"callbackUrl": "https://hooks.example.com/shopify"}})
     assert again["webhookSubscriptionCreate"]["userErrors"][0]["message"].endswith("already been taken")
     listed = await api.data("{ webhookSubscriptions(first: 10) { nodes { id topic } } }")
     assert listed["webhookSubscriptions"]["nodes"] == [{"id": sub["id"], "topic": "ORDERS_UPDATED"}]
     assert [s.topic for s in shop.state.webhooks.all()] == ["ORDERS_UPDATED"]
-    deleted = await api.data("mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId "
-                             "userErrors { message } } }", {"id": sub["id"]})
+    deleted = await api.data(
+        "mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId "
+        "userErrors { message } } }",
+        {"id": sub["id"]},
+    )
     assert deleted["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"] == sub["id"]
     assert shop.state.webhooks.all() == []
 
 
 async def test_nodes_resolve_every_rendered_type(api: Api, shop: ShopifySandbox) -> None:
     variant = shop.store.variants[0]
-    ids = ["gid://shopify/Order/100001", "gid://shopify/Product/1000", f"gid://shopify/ProductVariant/{variant.id}",
-           f"gid://shopify/InventoryItem/{variant.inventory_item_id}", "gid://shopify/Customer/5003",
-           "gid://shopify/Location/7003", "gid://shopify/Order/1"]
+    ids = [
+        "gid://shopify/Order/100001",
+        "gid://shopify/Product/1000",
+        f"gid://shopify/ProductVariant/{variant.id}",
+        f"gid://shopify/InventoryItem/{variant.inventory_item_id}",
+        "gid://shopify/Customer/5003",
+        "gid://shopify/Location/7003",
+        "gid://shopify/Order/1",
+    ]
     data = await api.data("query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids})
     assert [n and n["__typename"] for n in data["nodes"]] == [
-        "Order", "Product", "ProductVariant", "InventoryItem", "Customer", "Location", None]
+        "Order",
+        "Product",
+        "ProductVariant",
+        "InventoryItem",
+        "Customer",
+        "Location",
+        None,
+    ]
     assert [n["id"] for n in data["nodes"][:-1]] == ids[:-1]
-    unmodelled = await api.data('{ order(id: "gid://shopify/Order/100001") { id risk { recommendation } '
-                                "merchantBusinessEntity { id } additionalFees { id } channelInformation { id } } }")
+    unmodelled = await api.data(
+        '{ order(id: "gid://shopify/Order/100001") { id risk { recommendation } '
+        "merchantBusinessEntity { id } additionalFees { id } channelInformation { id } } }"
+    )
     assert unmodelled["order"]["additionalFees"] == [] and unmodelled["order"]["channelInformation"] is None
 
 
 # --- faults --------------------------------------------------------------------------------------
+
 
 async def test_injected_faults_and_malformed_orders(api: Api, shop: ShopifySandbox) -> None:
     control = await api.client.post("/_sandbox/faults", json={"fail_next": 1, "throttle_next": 1})
@@ -475,8 +530,9 @@ async def test_injected_faults_and_malformed_orders(api: Api, shop: ShopifySandb
     assert report["stats"]["injected_errors"] == 1 and report["stats"]["requests"] == 3
 
     broken = next(i for i in range(shop.store.orders_count) if shop.store.order(i).malformed)
-    query = (f'{{ order(id: "gid://shopify/Order/{100_000 + broken}") '
-             "{ totalPriceSet { shopMoney { amount } } } }")
+    query = (
+        f'{{ order(id: "gid://shopify/Order/{100_000 + broken}") {{ totalPriceSet {{ shopMoney {{ amount }} }} }} }}'
+    )
     amount = (await api.data(query))["order"]["totalPriceSet"]["shopMoney"]["amount"]
     assert not is_amount(amount)
     await api.client.post("/_sandbox/faults", json={"malformed": False})

@@ -88,17 +88,24 @@ async def test_auth_is_refused_with_woocommerce_error_bodies(woo: WooCommerceSan
         edit = await anonymous.put(f"{API}/products/1002", json={"stock_quantity": 1})
         wrong_secret = await anonymous.get(f"{API}/orders", auth=(woo.consumer_key, "cs_" + "0" * 40))
         unknown_key = await anonymous.get(f"{API}/orders", auth=("ck_" + "0" * 40, woo.consumer_secret))
-        by_query = await anonymous.get(f"{API}/orders", params={"consumer_key": woo.consumer_key,
-                                                               "consumer_secret": woo.consumer_secret})
+        by_query = await anonymous.get(
+            f"{API}/orders", params={"consumer_key": woo.consumer_key, "consumer_secret": woo.consumer_secret}
+        )
         by_basic = await anonymous.get(f"{API}/orders", auth=(woo.consumer_key, woo.consumer_secret))
     assert listing.status_code == 401
-    assert listing.json() == {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources.",
-                              "data": {"status": 401}}
+    assert listing.json() == {
+        "code": "woocommerce_rest_cannot_view",
+        "message": "Sorry, you cannot list resources.",
+        "data": {"status": 401},
+    }
     assert single.json()["message"] == "Sorry, you cannot view this resource."
     assert (edit.status_code, edit.json()["code"]) == (401, "woocommerce_rest_cannot_edit")
     assert wrong_secret.status_code == 401
-    assert wrong_secret.json() == {"code": "woocommerce_rest_authentication_error",
-                                   "message": "Consumer secret is invalid.", "data": {"status": 401}}
+    assert wrong_secret.json() == {
+        "code": "woocommerce_rest_authentication_error",
+        "message": "Consumer secret is invalid.",
+        "data": {"status": 401},
+    }
     assert (unknown_key.status_code, unknown_key.json()["code"]) == (401, "woocommerce_rest_cannot_view")
     assert by_query.status_code == by_basic.status_code == 200
     assert woo.catalog.stock_quantity(woo.store.products[2].variants[0]) != 1  # the refused PUT changed nothing
@@ -141,14 +148,23 @@ async def test_invalid_parameters_answer_rest_invalid_param(woo_client: httpx.As
     too_many = await woo_client.get(f"{API}/orders", params={"per_page": 101})
     assert too_many.status_code == 400
     assert too_many.json() == {
-        "code": "rest_invalid_param", "message": "Invalid parameter(s): per_page",
-        "data": {"status": 400,
-                 "params": {"per_page": "per_page must be between 1 (inclusive) and 100 (inclusive)"},
-                 "details": {"per_page": {"code": "rest_out_of_bounds", "data": None,
-                                          "message": "per_page must be between 1 (inclusive) and 100 (inclusive)"}}},
+        "code": "rest_invalid_param",
+        "message": "Invalid parameter(s): per_page",
+        "data": {
+            "status": 400,
+            "params": {"per_page": "per_page must be between 1 (inclusive) and 100 (inclusive)"},
+            "details": {
+                "per_page": {
+                    "code": "rest_out_of_bounds",
+                    "data": None,
+                    "message": "per_page must be between 1 (inclusive) and 100 (inclusive)",
+                }
+            },
+        },
     }
-    several = await woo_client.get(f"{API}/orders", params={"page": "0", "status": "shipped",
-                                                          "modified_after": "yesterday", "orderby": "total"})
+    several = await woo_client.get(
+        f"{API}/orders", params={"page": "0", "status": "shipped", "modified_after": "yesterday", "orderby": "total"}
+    )
     assert several.status_code == 400
     assert set(several.json()["data"]["params"]) == {"page", "status", "modified_after", "orderby"}
     assert several.json()["data"]["params"]["modified_after"] == "Invalid date."
@@ -159,12 +175,14 @@ async def test_invalid_parameters_answer_rest_invalid_param(woo_client: httpx.As
 
 
 async def test_unknown_ids_and_routes_answer_404(woo_client: httpx.AsyncClient) -> None:
-    expected = {f"{API}/orders/5": "woocommerce_rest_shop_order_invalid_id",
-                f"{API}/orders/5/refunds": "woocommerce_rest_invalid_order_id",
-                f"{API}/products/5": "woocommerce_rest_product_invalid_id",
-                f"{API}/products/1000/variations/40005": "woocommerce_rest_product_variation_invalid_id",
-                f"{API}/customers/5": "woocommerce_rest_invalid_id",
-                f"{API}/coupons": "rest_no_route"}
+    expected = {
+        f"{API}/orders/5": "woocommerce_rest_shop_order_invalid_id",
+        f"{API}/orders/5/refunds": "woocommerce_rest_invalid_order_id",
+        f"{API}/products/5": "woocommerce_rest_product_invalid_id",
+        f"{API}/products/1000/variations/40005": "woocommerce_rest_product_variation_invalid_id",
+        f"{API}/customers/5": "woocommerce_rest_invalid_id",
+        f"{API}/coupons": "rest_no_route",
+    }
     for path, code in expected.items():
         response = await woo_client.get(path)
         assert (response.status_code, response.json()["code"]) == (404, code), path
@@ -178,12 +196,24 @@ async def test_modified_after_returns_only_newer_orders_including_a_touched_one(
         cutoff_order = (await client.get(f"{API}/orders/100250")).json()
         touched = await client.post("/_sandbox/orders/100010/touch", json={"status": "cancelled"})
         assert touched.status_code == 200 and touched.json()["status"] == "cancelled"
-        gmt = await all_pages(client, f"{API}/orders", modified_after=cutoff_order["date_modified_gmt"],
-                              dates_are_gmt="true", orderby="modified", order="asc")
-        local = await all_pages(client, f"{API}/orders", modified_after=cutoff_order["date_modified"],
-                                orderby="modified", order="asc")
-        with_offset = await all_pages(client, f"{API}/orders", orderby="modified", order="asc",
-                                      modified_after=cutoff_order["date_modified_gmt"] + "+00:00")
+        gmt = await all_pages(
+            client,
+            f"{API}/orders",
+            modified_after=cutoff_order["date_modified_gmt"],
+            dates_are_gmt="true",
+            orderby="modified",
+            order="asc",
+        )
+        local = await all_pages(
+            client, f"{API}/orders", modified_after=cutoff_order["date_modified"], orderby="modified", order="asc"
+        )
+        with_offset = await all_pages(
+            client,
+            f"{API}/orders",
+            orderby="modified",
+            order="asc",
+            modified_after=cutoff_order["date_modified_gmt"] + "+00:00",
+        )
     expected = [*range(100_251, 100_300), 100_010]
     assert [o["id"] for o in gmt] == [o["id"] for o in local] == [o["id"] for o in with_offset] == expected
     assert all(o["date_modified_gmt"] > cutoff_order["date_modified_gmt"] for o in gmt)
@@ -239,8 +269,9 @@ async def test_order_totals_add_up_in_the_orders_own_currency() -> None:
         assert_consistent(order, source.presentment_decimals)
         meta = {m["key"]: m["value"] for m in order["meta_data"]}
         assert meta["_shop_currency"] == "USD" and Decimal(meta["_exchange_rate"]) == source.exchange_rate
-        assert isinstance(order["number"], str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d",
-                                                                  order["date_created"])
+        assert isinstance(order["number"], str) and re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", order["date_created"]
+        )
         currencies.add(order["currency"])
         couponed += bool(order["coupon_lines"])
     assert {"USD", "JPY", "KWD"} <= currencies
@@ -273,8 +304,9 @@ async def test_malformed_orders_are_broken_deterministically_and_can_be_switched
     assert all(breakage(o) is None for o in healthy.values())
 
 
-async def test_refunds_endpoint_matches_the_orders_refund_summary(woo: WooCommerceSandbox,
-                                                                  woo_client: httpx.AsyncClient) -> None:
+async def test_refunds_endpoint_matches_the_orders_refund_summary(
+    woo: WooCommerceSandbox, woo_client: httpx.AsyncClient
+) -> None:
     refunded = next(o for o in map(woo.store.order, range(300)) if o.refunds)
     response = await woo_client.get(f"{API}/orders/{refunded.id}/refunds")
     order = (await woo_client.get(f"{API}/orders/{refunded.id}")).json()
@@ -290,15 +322,17 @@ async def test_refunds_endpoint_matches_the_orders_refund_summary(woo: WooCommer
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", refund["date_created_gmt"])
 
 
-async def test_touch_reflects_status_back_into_the_dataset(woo: WooCommerceSandbox,
-                                                           woo_client: httpx.AsyncClient) -> None:
+async def test_touch_reflects_status_back_into_the_dataset(
+    woo: WooCommerceSandbox, woo_client: httpx.AsyncClient
+) -> None:
     before = datetime.now(UTC) - timedelta(seconds=1)
     response = await woo_client.post("/_sandbox/orders/100020/touch", json={"status": "completed"})
     order = woo.store.order_by_id(100_020)
     assert order is not None and response.json()["status"] == "completed" == woo_status(order)
     assert order.fulfillment_status == "fulfilled" and all(li.fulfilled_quantity == li.quantity for li in order.lines)
     assert datetime.fromisoformat(response.json()["date_modified_gmt"]).replace(tzinfo=UTC) >= before.replace(
-        microsecond=0)
+        microsecond=0
+    )
     assert response.json()["date_completed_gmt"] == response.json()["date_modified_gmt"]
     plain = await woo_client.post("/_sandbox/orders/100021/touch")
     assert plain.status_code == 200 and plain.json()["id"] == 100_021
@@ -311,18 +345,26 @@ def test_order_finder_agrees_with_a_naive_scan() -> None:
     rnd = random.Random(5)
     for n in range(20):
         order = store.order(rnd.randrange(250))
-        at = (datetime.now(UTC) + timedelta(seconds=n) if n % 2
-              else store.start + timedelta(minutes=rnd.randrange(250 * 7), seconds=rnd.randrange(60)))
+        at = (
+            datetime.now(UTC) + timedelta(seconds=n)
+            if n % 2
+            else store.start + timedelta(minutes=rnd.randrange(250 * 7), seconds=rnd.randrange(60))
+        )
         changes = status_changes(order, rnd.choice(["pending", "completed", "cancelled"]), at) if n % 3 == 0 else {}
         store.touch_order(order.id, at=at, **changes)
     woo = WooCommerceSandbox(store)
     everything = [store.order(i) for i in range(250)]
 
     def naive(f: OrderFilter) -> list[int]:
-        found = [o for o in everything if f.dates.admits(o.created_at, o.updated_at) and o.id not in f.exclude
-                 and (not f.include or o.id in f.include)
-                 and (f.statuses is None or facets_of(o).status in f.statuses)
-                 and (not f.search or f.search.casefold() in haystack(o))]
+        found = [
+            o
+            for o in everything
+            if f.dates.admits(o.created_at, o.updated_at)
+            and o.id not in f.exclude
+            and (not f.include or o.id in f.include)
+            and (f.statuses is None or facets_of(o).status in f.statuses)
+            and (not f.search or f.search.casefold() in haystack(o))
+        ]
         key = (lambda o: (modified(o), o.id)) if f.orderby == "modified" else (lambda o: (o.id,))
         return [o.id for o in sorted(found, key=key, reverse=f.descending)]
 
@@ -336,11 +378,13 @@ def test_order_finder_agrees_with_a_naive_scan() -> None:
             include=tuple(rnd.sample(range(100_000, 100_250), 40)) if rnd.random() < 0.15 else (),
             exclude=frozenset(rnd.sample(range(100_000, 100_250), 30)) if rnd.random() < 0.2 else frozenset(),
             search="müller" if rnd.random() < 0.05 else None,
-            orderby=rnd.choice(["date", "id", "modified"]), descending=rnd.random() < 0.5)
+            orderby=rnd.choice(["date", "id", "modified"]),
+            descending=rnd.random() < 0.5,
+        )
         start, count = rnd.randrange(60), rnd.choice([1, 10, 100])
         found, total = woo.finder.find(f, start, count)
         expected = naive(f)
-        assert (total, [o.id for o in found]) == (len(expected), expected[start:start + count]), f
+        assert (total, [o.id for o in found]) == (len(expected), expected[start : start + count]), f
 
 
 async def test_a_page_of_100_orders_from_100000_is_fast() -> None:
@@ -348,8 +392,17 @@ async def test_a_page_of_100_orders_from_100000_is_fast() -> None:
     for index in range(0, 100_000, 1000):
         woo.store.touch_order(100_000 + index)
     async with connect(woo) as client:
-        for params in ({}, {"page": 700}, {"orderby": "modified", "order": "asc", "dates_are_gmt": "true",
-                                           "modified_after": "2024-09-01T00:00:00", "page": 40}):
+        for params in (
+            {},
+            {"page": 700},
+            {
+                "orderby": "modified",
+                "order": "asc",
+                "dates_are_gmt": "true",
+                "modified_after": "2024-09-01T00:00:00",
+                "page": 40,
+            },
+        ):
             started = time.perf_counter()
             response = await client.get(f"{API}/orders", params={"per_page": 100, **params})
             elapsed = time.perf_counter() - started
@@ -381,25 +434,40 @@ async def test_stock_update_via_put_is_visible_in_get(woo: WooCommerceSandbox, w
 
     invalid = await woo_client.put(f"{API}/products/1002", json={"stock_quantity": "many"})
     assert invalid.status_code == 400 and invalid.json()["data"]["params"] == {
-        "stock_quantity": "stock_quantity is not of type integer."}
+        "stock_quantity": "stock_quantity is not of type integer."
+    }
     missing = await woo_client.put(f"{API}/products/999", json={"stock_quantity": 1})
     assert (missing.status_code, missing.json()["code"]) == (400, "woocommerce_rest_product_invalid_id")
 
 
 async def test_batch_updates_products_and_variations(woo_client: httpx.AsyncClient) -> None:
-    products = await woo_client.post(f"{API}/products/batch", json={"update": [
-        {"id": 1002, "stock_quantity": 5}, {"id": 1010, "manage_stock": False, "stock_status": "onbackorder"},
-        {"id": 4242, "stock_quantity": 1}]})
+    products = await woo_client.post(
+        f"{API}/products/batch",
+        json={
+            "update": [
+                {"id": 1002, "stock_quantity": 5},
+                {"id": 1010, "manage_stock": False, "stock_status": "onbackorder"},
+                {"id": 4242, "stock_quantity": 1},
+            ]
+        },
+    )
     assert products.status_code == 200
     updated = products.json()["update"]
     assert updated[0]["stock_quantity"] == 5
     assert (updated[1]["manage_stock"], updated[1]["stock_quantity"], updated[1]["stock_status"]) == (
-        False, None, "onbackorder")
-    assert updated[2] == {"id": 4242, "error": {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.",
-                                                "data": {"status": 400}}}
+        False,
+        None,
+        "onbackorder",
+    )
+    assert updated[2] == {
+        "id": 4242,
+        "error": {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.", "data": {"status": 400}},
+    }
     variations = (await woo_client.get(f"{API}/products/1000/variations")).json()
-    batch = await woo_client.post(f"{API}/products/1000/variations/batch",
-                                  json={"update": [{"id": v["id"], "stock_quantity": 9} for v in variations]})
+    batch = await woo_client.post(
+        f"{API}/products/1000/variations/batch",
+        json={"update": [{"id": v["id"], "stock_quantity": 9} for v in variations]},
+    )
     assert [v["stock_quantity"] for v in batch.json()["update"]] == [9] * len(variations)
     listed = await woo_client.get(f"{API}/products/1000/variations")
     assert {v["stock_quantity"] for v in listed.json()} == {9}
@@ -455,8 +523,9 @@ async def test_host_rate_limit_answers_429_with_retry_after_and_counts() -> None
     assert woo.injector.stats.throttled == woo.injector.stats.over_limit == 5
 
 
-async def test_fault_injection_fail_next_and_throttle_next(woo: WooCommerceSandbox,
-                                                           woo_client: httpx.AsyncClient) -> None:
+async def test_fault_injection_fail_next_and_throttle_next(
+    woo: WooCommerceSandbox, woo_client: httpx.AsyncClient
+) -> None:
     control = await woo_client.post("/_sandbox/faults", json={"fail_next": 2, "throttle_next": 1})
     assert control.json()["faults"]["fail_next"] == 2
     throttled = await woo_client.get(f"{API}/orders")

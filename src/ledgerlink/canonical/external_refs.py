@@ -63,8 +63,9 @@ def payload_hash(payload: Mapping[str, Any]) -> str:
     except orjson.JSONEncodeError:
         # orjson stops at 64-bit integers; the standard library writes the same canonical form.
         _check_keys(payload)
-        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                             default=_default, allow_nan=False).encode()
+        encoded = json.dumps(
+            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False
+        ).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import procrastinate
+import procrastinate.exceptions
 from procrastinate.job_context import JobContext
 from sqlalchemy import delete, func
 
@@ -14,22 +16,27 @@ from ledgerlink.models import OAuthToken, RateLimitBucket
 log = logging.getLogger(__name__)
 
 
-@blueprint.periodic(cron="*/5 * * * * *", periodic_id="recover")
-@blueprint.task(
-    name="recover_stalled_jobs", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="recover_stalled_jobs"
-)
-async def recover_stalled_jobs(context: JobContext, timestamp: int) -> int:
-    """Give the jobs of workers that stopped heart-beating (killed, crashed, partitioned) to others."""
-    runtime = runtime_of(context)
-    manager = context.app.job_manager
-    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=runtime.settings.worker_stalled_after))
-    for job in stalled:
-        await manager.retry_job(job)
+async def recover_stalled_jobs(app: procrastinate.App, stalled_after: float) -> int:
+    """Give the jobs of workers that stopped heart-beating (killed, crashed, partitioned) to others.
+
+    Every worker runs this on its own every few seconds (jobs/worker.py): recovery must not wait
+    on a job being scheduled by the very workers that may be gone. Two workers retrying the same
+    job is harmless: the second finds it no longer in `doing` and skips it."""
+    manager = app.job_manager
+    recovered = 0
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
+        assert job.id is not None
+        try:
+            await manager.retry_job(job)
+        except procrastinate.exceptions.ConnectorException as exc:
+            log.info("stalled job already moved on", extra={"job_id": job.id, "reason": str(exc)[:200]})
+            continue
+        recovered += 1
         log.warning(
             "requeued a job whose worker died",
             extra={"job_id": job.id, "task": job.task_name, "attempts": job.attempts},
         )
-    return len(stalled)
+    return recovered
 
 
 @blueprint.periodic(cron="17 * * * *", periodic_id="cleanup")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
+import procrastinate
+
+from ledgerlink.jobs.maintenance import recover_stalled_jobs
 from ledgerlink.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -20,10 +25,26 @@ async def run_worker(
     app = runtime.jobs
     async with app.open_async():
         log.info("worker started", extra={"concurrency": concurrency, "queues": queues or "all"})
-        await app.run_worker_async(
-            concurrency=concurrency,
-            queues=queues,
-            install_signal_handlers=signals,
-            additional_context={"runtime": runtime},
-            name=name,
-        )
+        watchdog = asyncio.create_task(_watch_for_dead_workers(app, runtime.settings.worker_stalled_after))
+        try:
+            await app.run_worker_async(
+                concurrency=concurrency,
+                queues=queues,
+                install_signal_handlers=signals,
+                additional_context={"runtime": runtime},
+                name=name,
+            )
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+
+
+async def _watch_for_dead_workers(app: procrastinate.App, stalled_after: float) -> None:
+    """Requeue dead workers' jobs every half stall period, for as long as this worker lives."""
+    while True:
+        await asyncio.sleep(stalled_after / 2)
+        try:
+            await recover_stalled_jobs(app, stalled_after)
+        except Exception:  # a database hiccup: logged, and tried again next round
+            log.exception("recovering stalled jobs failed")

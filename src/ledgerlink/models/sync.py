@@ -24,7 +24,10 @@ class SyncRun(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __table_args__ = (
         # At most one active run per integration and stream, whatever process asks for one.
         Index(
-            "uq_sync_runs_one_active", "integration_id", "stream", unique=True,
+            "uq_sync_runs_one_active",
+            "integration_id",
+            "stream",
+            unique=True,
             postgresql_where=text("status IN ('queued', 'running')"),
         ),
         Index("ix_sync_runs_workspace_created", "workspace_id", "created_at"),
@@ -79,9 +82,7 @@ class StreamCursor(WorkspaceScoped, Base):
 
     __tablename__ = "stream_cursors"
 
-    integration_id: Mapped[str] = mapped_column(
-        ForeignKey("integrations.id", ondelete="CASCADE"), primary_key=True
-    )
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), primary_key=True)
     stream: Mapped[str] = mapped_column(String(40), primary_key=True)
     cursor_at: Mapped[datetime | None]
     last_run_id: Mapped[str | None] = mapped_column(String(40))

@@ -16,25 +16,90 @@ from functools import cached_property
 
 CENT = Decimal("0.01")
 
-FIRST_NAMES = ["John", "Zoë", "Øystein", "Ana María", "李", "Łukasz", "Amélie", "Siobhán", "Jürgen", "Aarav",
-               "Mía", "Björk", "Nguyễn", "Fatma", "José", "Chloé", "Dmitrij", "Saanvi", "Émile", "Yuki"]
-LAST_NAMES = ["Doe", "Ångström", "Müller", "García", "雷", "Kowalski", "Ó Briain", "Dubois", "Nakamura", "Smith",
-              "Østergård", "Şahin", "Novák", "Pérez", "Haddad", "Łęcki", "Gonçalves", "Brontë", "Kim", "Ivanova"]
-CITIES = [("Austin", "Texas", "TX", "US", "78701"), ("Berlin", "Berlin", "BE", "DE", "10115"),
-          ("Kuala Lumpur", "Wilayah Persekutuan", "KUL", "MY", "50000"), ("London", "England", "ENG", "GB", "EC1A 1BB"),
-          ("Toronto", "Ontario", "ON", "CA", "M5H 2N2"), ("Osaka", "Osaka", "27", "JP", "530-0001"),
-          ("São Paulo", "São Paulo", "SP", "BR", "01000-000"), ("Kraków", "Małopolskie", "12", "PL", "30-001")]
-PRODUCT_KINDS = [("T-Shirt", "Apparel", ["S", "M", "L", "XL"]), ("Hoodie", "Apparel", ["S", "M", "L"]),
-                 ("Mug", "Homeware", ["Standard"]), ("Widget", "Hardware", ["Blue", "Red", "Green"]),
-                 ("Notebook", "Stationery", ["A5", "A4"]), ("Café Beans", "Food", ["250g", "1kg"]),
-                 ("Gadget", "Electronics", ["Basic", "Pro"]), ("Crème Soap", "Beauty", ["Lavender", "Rose"])]
+FIRST_NAMES = [
+    "John",
+    "Zoë",
+    "Øystein",
+    "Ana María",
+    "李",
+    "Łukasz",
+    "Amélie",
+    "Siobhán",
+    "Jürgen",
+    "Aarav",
+    "Mía",
+    "Björk",
+    "Nguyễn",
+    "Fatma",
+    "José",
+    "Chloé",
+    "Dmitrij",
+    "Saanvi",
+    "Émile",
+    "Yuki",
+]
+LAST_NAMES = [
+    "Doe",
+    "Ångström",
+    "Müller",
+    "García",
+    "雷",
+    "Kowalski",
+    "Ó Briain",
+    "Dubois",
+    "Nakamura",
+    "Smith",
+    "Østergård",
+    "Şahin",
+    "Novák",
+    "Pérez",
+    "Haddad",
+    "Łęcki",
+    "Gonçalves",
+    "Brontë",
+    "Kim",
+    "Ivanova",
+]
+CITIES = [
+    ("Austin", "Texas", "TX", "US", "78701"),
+    ("Berlin", "Berlin", "BE", "DE", "10115"),
+    ("Kuala Lumpur", "Wilayah Persekutuan", "KUL", "MY", "50000"),
+    ("London", "England", "ENG", "GB", "EC1A 1BB"),
+    ("Toronto", "Ontario", "ON", "CA", "M5H 2N2"),
+    ("Osaka", "Osaka", "27", "JP", "530-0001"),
+    ("São Paulo", "São Paulo", "SP", "BR", "01000-000"),
+    ("Kraków", "Małopolskie", "12", "PL", "30-001"),
+]
+PRODUCT_KINDS = [
+    ("T-Shirt", "Apparel", ["S", "M", "L", "XL"]),
+    ("Hoodie", "Apparel", ["S", "M", "L"]),
+    ("Mug", "Homeware", ["Standard"]),
+    ("Widget", "Hardware", ["Blue", "Red", "Green"]),
+    ("Notebook", "Stationery", ["A5", "A4"]),
+    ("Café Beans", "Food", ["250g", "1kg"]),
+    ("Gadget", "Electronics", ["Basic", "Pro"]),
+    ("Crème Soap", "Beauty", ["Lavender", "Rose"]),
+]
 VENDORS = ["Premium Brand", "Acme Co", "Nordisk Design", "Kōgei Works", "Société Générale de Savon"]
 # Presentment currencies: (code, rate from the shop currency USD, decimals)
-CURRENCIES = [("USD", Decimal("1"), 2), ("EUR", Decimal("0.92"), 2), ("GBP", Decimal("0.79"), 2),
-              ("JPY", Decimal("151.2"), 0), ("MYR", Decimal("4.71"), 2), ("KWD", Decimal("0.307"), 3)]
-TAX_BY_COUNTRY = {"US": ("State tax", Decimal("0.0825")), "DE": ("MwSt", Decimal("0.19")),
-                  "MY": ("SST", Decimal("0.06")), "GB": ("VAT", Decimal("0.20")), "CA": ("HST", Decimal("0.13")),
-                  "JP": ("消費税", Decimal("0.10")), "BR": ("ICMS", Decimal("0.17")), "PL": ("VAT", Decimal("0.23"))}
+CURRENCIES = [
+    ("USD", Decimal("1"), 2),
+    ("EUR", Decimal("0.92"), 2),
+    ("GBP", Decimal("0.79"), 2),
+    ("JPY", Decimal("151.2"), 0),
+    ("MYR", Decimal("4.71"), 2),
+    ("KWD", Decimal("0.307"), 3),
+]
+TAX_BY_COUNTRY = {
+    "US": ("State tax", Decimal("0.0825")),
+    "DE": ("MwSt", Decimal("0.19")),
+    "MY": ("SST", Decimal("0.06")),
+    "GB": ("VAT", Decimal("0.20")),
+    "CA": ("HST", Decimal("0.13")),
+    "JP": ("消費税", Decimal("0.10")),
+    "BR": ("ICMS", Decimal("0.17")),
+    "PL": ("VAT", Decimal("0.23")),
+}
 
 
 def money(value: Decimal, decimals: int = 2) -> Decimal:
@@ -229,8 +294,11 @@ class Store:
 
     @cached_property
     def locations(self) -> list[Location]:
-        return [Location(7001, "Main Warehouse", "US"), Location(7002, "Retail Store", "US"),
-                Location(7003, "EU Fulfilment", "DE")]
+        return [
+            Location(7001, "Main Warehouse", "US"),
+            Location(7002, "Retail Store", "US"),
+            Location(7003, "EU Fulfilment", "DE"),
+        ]
 
     @cached_property
     def products(self) -> list[Product]:
@@ -248,20 +316,37 @@ class Store:
                 variant_id += 1
                 sku = f"{kind[:3].upper().replace('É', 'E')}-{p + 1:03d}-{option[:3].upper()}"
                 stock = {loc.id: [rnd.randint(0, 200), rnd.randint(0, 5)] for loc in self.locations}
-                variants.append(Variant(
-                    id=variant_id, product_id=1000 + p, sku=sku, title=option, option=option,
-                    price=money(base + Decimal(v) * Decimal("2.50")),
-                    compare_at_price=money(base * Decimal("1.2")) if p % 5 == 0 else None,
-                    barcode=f"0{rnd.randint(10**11, 10**12 - 1)}", weight_grams=rnd.randint(50, 2000),
-                    inventory_item_id=variant_id + 500_000, stock=stock,
-                ))
+                variants.append(
+                    Variant(
+                        id=variant_id,
+                        product_id=1000 + p,
+                        sku=sku,
+                        title=option,
+                        option=option,
+                        price=money(base + Decimal(v) * Decimal("2.50")),
+                        compare_at_price=money(base * Decimal("1.2")) if p % 5 == 0 else None,
+                        barcode=f"0{rnd.randint(10**11, 10**12 - 1)}",
+                        weight_grams=rnd.randint(50, 2000),
+                        inventory_item_id=variant_id + 500_000,
+                        stock=stock,
+                    )
+                )
             status = "draft" if p % 13 == 7 else ("archived" if p % 17 == 11 else "active")
-            products.append(Product(
-                id=1000 + p, title=title, handle=title.lower().replace(" ", "-"), vendor=vendor, product_type=ptype,
-                status=status, tags=[ptype.lower(), "sale"] if p % 4 == 0 else [ptype.lower()],
-                description=f"<p>{title}: made with care.</p>", created_at=created,
-                updated_at=created + timedelta(hours=p), variants=variants,
-            ))
+            products.append(
+                Product(
+                    id=1000 + p,
+                    title=title,
+                    handle=title.lower().replace(" ", "-"),
+                    vendor=vendor,
+                    product_type=ptype,
+                    status=status,
+                    tags=[ptype.lower(), "sale"] if p % 4 == 0 else [ptype.lower()],
+                    description=f"<p>{title}: made with care.</p>",
+                    created_at=created,
+                    updated_at=created + timedelta(hours=p),
+                    variants=variants,
+                )
+            )
         return products
 
     @cached_property
@@ -277,19 +362,37 @@ class Store:
             city = CITIES[c % len(CITIES)]
             created = self.start - timedelta(days=90) + timedelta(hours=c * 3)
             ascii_first = first.encode("ascii", "ignore").decode().lower().replace(" ", "") or "customer"
-            customers.append(Customer(
-                id=5000 + c, email=f"{ascii_first}.{c}@example.com", first_name=first, last_name=last,
-                phone=f"+1555{rnd.randint(1_000_000, 9_999_999)}", accepts_marketing=c % 3 == 0,
-                created_at=created, updated_at=created + timedelta(minutes=c % 50),
-                address=self._address(rnd, first, last, city),
-            ))
+            customers.append(
+                Customer(
+                    id=5000 + c,
+                    email=f"{ascii_first}.{c}@example.com",
+                    first_name=first,
+                    last_name=last,
+                    phone=f"+1555{rnd.randint(1_000_000, 9_999_999)}",
+                    accepts_marketing=c % 3 == 0,
+                    created_at=created,
+                    updated_at=created + timedelta(minutes=c % 50),
+                    address=self._address(rnd, first, last, city),
+                )
+            )
         return customers
 
     @staticmethod
     def _address(rnd: random.Random, first: str, last: str, city: tuple[str, str, str, str, str]) -> Address:
         name, region, region_code, country, postal = city
-        return Address(first, last, "", f"{rnd.randint(1, 999)} Main Street", "", name, region, region_code,
-                       country, postal, f"+1555{rnd.randint(1_000_000, 9_999_999)}")
+        return Address(
+            first,
+            last,
+            "",
+            f"{rnd.randint(1, 999)} Main Street",
+            "",
+            name,
+            region,
+            region_code,
+            country,
+            postal,
+            f"+1555{rnd.randint(1_000_000, 9_999_999)}",
+        )
 
     def order_created_at(self, index: int) -> datetime:
         return self.start + self.step * index
@@ -350,20 +453,35 @@ class Store:
             discount = money(variant.price * quantity * Decimal("0.1")) if rnd.random() < 0.15 else Decimal("0.00")
             base = variant.price * quantity - discount
             tax = money(base - base / (1 + tax_rate)) if taxes_included else money(base * tax_rate)
-            lines.append(LineItem(
-                id=index * 10 + n + 1_000_000, product_id=product.id, variant_id=variant.id, sku=variant.sku,
-                title=product.title, variant_title=variant.title, quantity=quantity, price=variant.price,
-                total_discount=discount, tax_lines=(TaxLine(tax_title, tax_rate, tax),), fulfilled_quantity=0,
-            ))
+            lines.append(
+                LineItem(
+                    id=index * 10 + n + 1_000_000,
+                    product_id=product.id,
+                    variant_id=variant.id,
+                    sku=variant.sku,
+                    title=product.title,
+                    variant_title=variant.title,
+                    quantity=quantity,
+                    price=variant.price,
+                    total_discount=discount,
+                    tax_lines=(TaxLine(tax_title, tax_rate, tax),),
+                    fulfilled_quantity=0,
+                )
+            )
         shipping_price = rnd.choice([Decimal("0.00"), Decimal("4.99"), Decimal("12.00")])
-        shipping_tax = (money(shipping_price - shipping_price / (1 + tax_rate)) if taxes_included
-                        else money(shipping_price * tax_rate))
+        shipping_tax = (
+            money(shipping_price - shipping_price / (1 + tax_rate))
+            if taxes_included
+            else money(shipping_price * tax_rate)
+        )
         roll = rnd.random()
         cancelled = roll < 0.04
         fulfillment = "unfulfilled" if cancelled or roll < 0.25 else ("partial" if roll < 0.35 else "fulfilled")
         if fulfillment != "unfulfilled":
-            lines = [replace(line, fulfilled_quantity=line.quantity if fulfillment == "fulfilled" or i else 0)
-                     for i, line in enumerate(lines)]
+            lines = [
+                replace(line, fulfilled_quantity=line.quantity if fulfillment == "fulfilled" or i else 0)
+                for i, line in enumerate(lines)
+            ]
         refunds: list[Refund] = []
         financial = "pending" if roll > 0.97 else "paid"
         if not cancelled and financial == "paid" and rnd.random() < 0.08:
@@ -371,9 +489,16 @@ class Store:
             refunded_qty = 1
             sub = money(line.price * refunded_qty)
             line_tax = money(line.tax_lines[0].amount / line.quantity * refunded_qty)
-            refunds.append(Refund(index * 10 + 3_000_000, created + timedelta(days=2), "Customer return",
-                                  (RefundLine(line.id, refunded_qty, sub, line_tax),), Decimal("0.00"),
-                                  taxes_included=taxes_included))
+            refunds.append(
+                Refund(
+                    index * 10 + 3_000_000,
+                    created + timedelta(days=2),
+                    "Customer return",
+                    (RefundLine(line.id, refunded_qty, sub, line_tax),),
+                    Decimal("0.00"),
+                    taxes_included=taxes_included,
+                )
+            )
             whole = len(lines) == 1 and line.quantity == 1
             financial = "refunded" if whole else "partially_refunded"
         if cancelled:
@@ -383,16 +508,31 @@ class Store:
         last = customer.last_name if customer else LAST_NAMES[index % len(LAST_NAMES)]
         address = self._address(rnd, first, last, city)
         return Order(
-            id=100_000 + index, number=1001 + index, customer_id=customer.id if customer else None,
-            email=customer.email if customer else f"guest.{index}@example.com", currency=self.currency,
-            presentment_currency=code, exchange_rate=rate, presentment_decimals=decimals, created_at=created,
+            id=100_000 + index,
+            number=1001 + index,
+            customer_id=customer.id if customer else None,
+            email=customer.email if customer else f"guest.{index}@example.com",
+            currency=self.currency,
+            presentment_currency=code,
+            exchange_rate=rate,
+            presentment_decimals=decimals,
+            created_at=created,
             updated_at=created + timedelta(minutes=rnd.randint(0, 6), seconds=rnd.randint(0, 59)),
             cancelled_at=created + timedelta(hours=1) if cancelled else None,
-            cancel_reason="customer" if cancelled else None, financial_status=financial,
-            fulfillment_status=fulfillment, lines=tuple(lines), shipping_title="Standard Shipping",
-            shipping_price=shipping_price, shipping_tax=shipping_tax, discount_code=discount_code,
-            discount_amount=Decimal("5.00") if discount_code else Decimal("0.00"), taxes_included=taxes_included,
-            billing=address, shipping=address, refunds=tuple(refunds),
-            note="Leave at the door ✓" if index % 11 == 0 else "", tags=("vip",) if index % 19 == 0 else (),
+            cancel_reason="customer" if cancelled else None,
+            financial_status=financial,
+            fulfillment_status=fulfillment,
+            lines=tuple(lines),
+            shipping_title="Standard Shipping",
+            shipping_price=shipping_price,
+            shipping_tax=shipping_tax,
+            discount_code=discount_code,
+            discount_amount=Decimal("5.00") if discount_code else Decimal("0.00"),
+            taxes_included=taxes_included,
+            billing=address,
+            shipping=address,
+            refunds=tuple(refunds),
+            note="Leave at the door ✓" if index % 11 == 0 else "",
+            tags=("vip",) if index % 19 == 0 else (),
             malformed=bool(self.malformed_every) and index % self.malformed_every == self.malformed_every - 1,
         )

@@ -85,8 +85,9 @@ class FaultInjector:
         return None
 
     def throttled_response(self, retry_after: float = 1.0, body: Any = None) -> Response:
-        return JSONResponse(body or {"errors": "Too Many Requests"}, status_code=429,
-                            headers={"Retry-After": f"{retry_after:g}"})
+        return JSONResponse(
+            body or {"errors": "Too Many Requests"}, status_code=429, headers={"Retry-After": f"{retry_after:g}"}
+        )
 
     def report(self) -> dict[str, Any]:
         return {"faults": asdict(self.faults), "stats": asdict(self.stats)}

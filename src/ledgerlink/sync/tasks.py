@@ -40,7 +40,7 @@ _ORPHANS = text(
 )
 
 
-@blueprint.periodic(cron="* * * * *", periodic_id="orphans")
+@blueprint.periodic(cron="*/10 * * * * *", periodic_id="orphans")
 @blueprint.task(
     name="requeue_orphaned_runs", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="requeue_orphaned_runs"
 )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.canonical import records as rec
 from ledgerlink.canonical.external_refs import Outcome, payload_hash
+from ledgerlink.db.copy import insert_rows
 from ledgerlink.events import emit_many, event_row
 from ledgerlink.ids import derived_id, new_id
 from ledgerlink.models import (
@@ -25,7 +26,7 @@ from ledgerlink.models import (
 )
 from ledgerlink.sync.context import Item, LoadContext, LoadResult
 from ledgerlink.sync.refs import RefItem, decide, link, lookup
-from ledgerlink.sync.rows import delete_where_in, insert_rows, upsert
+from ledgerlink.sync.rows import delete_where_in, upsert
 from ledgerlink.sync.write_catalog import skus_in_workspace
 from ledgerlink.sync.write_customers import write_customers
 

@@ -33,7 +33,12 @@ from ledgerlink.sandbox.dataset import Store
 from ledgerlink.sandbox.faults import FaultInjector, control_endpoint
 
 API_ROUTES: list[ApiRoute] = [
-    *orders.ROUTES, *refunds.ROUTES, *catalog.ROUTES, *customers.ROUTES, *inventory.ROUTES, *store_info.ROUTES,
+    *orders.ROUTES,
+    *refunds.ROUTES,
+    *catalog.ROUTES,
+    *customers.ROUTES,
+    *inventory.ROUTES,
+    *store_info.ROUTES,
 ]
 
 
@@ -50,8 +55,9 @@ class BigCommerceSandbox:
 
     provider = "bigcommerce"
 
-    def __init__(self, store: Store, quota: int = 150, window_ms: int = 30_000,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, store: Store, quota: int = 150, window_ms: int = 30_000, clock: Callable[[], float] = time.monotonic
+    ):
         self.store = store
         self.identity = Identity.for_seed(store.seed)
         self.limiter = WindowedQuota(quota, window_ms, clock)
@@ -67,20 +73,27 @@ class BigCommerceSandbox:
         self.ctx.injector = value
 
     def credentials(self, mount_url: str) -> dict[str, Any]:
-        return {"storeHash": self.identity.store_hash, "accessToken": self.identity.access_token,
-                "clientId": self.identity.client_id, "clientSecret": self.identity.client_secret,
-                "apiBaseUrl": mount_url}
+        return {
+            "storeHash": self.identity.store_hash,
+            "accessToken": self.identity.access_token,
+            "clientId": self.identity.client_id,
+            "clientSecret": self.identity.client_secret,
+            "apiBaseUrl": mount_url,
+        }
 
     def asgi(self) -> Starlette:
         routes = [Route(f"/stores/{{store_hash}}{r.path}", self._endpoint(r), methods=[r.method]) for r in API_ROUTES]
-        routes += [Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),
-                   Route("/_sandbox/rate-limit", self._rate_limit, methods=["GET", "POST", "DELETE"]),
-                   Route("/_sandbox/orders/{order_id}/touch", self._touch, methods=["POST"])]
+        routes += [
+            Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),
+            Route("/_sandbox/rate-limit", self._rate_limit, methods=["GET", "POST", "DELETE"]),
+            Route("/_sandbox/orders/{order_id}/touch", self._touch, methods=["POST"]),
+        ]
         return Starlette(routes=routes, exception_handlers={HTTPException: self._http_error})
 
     def _endpoint(self, route: ApiRoute) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             return await self._serve(request, route)
+
         return endpoint
 
     async def _serve(self, request: Request, route: ApiRoute) -> Response:
@@ -104,8 +117,9 @@ class BigCommerceSandbox:
 
     def _authorized(self, request: Request) -> bool:
         token = request.headers.get("x-auth-token", "")
-        return (request.path_params.get("store_hash") == self.identity.store_hash
-                and hmac.compare_digest(token.encode(), self.identity.access_token.encode()))
+        return request.path_params.get("store_hash") == self.identity.store_hash and hmac.compare_digest(
+            token.encode(), self.identity.access_token.encode()
+        )
 
     def _fault(self, fault: Response) -> Response:
         if fault.status_code == 429:  # a forced throttle, told the way BigCommerce tells it

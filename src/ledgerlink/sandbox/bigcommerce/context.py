@@ -39,8 +39,12 @@ class Identity:
 
     @classmethod
     def for_seed(cls, seed: int) -> Identity:
-        return cls(derive(seed, "store_hash", 10), derive(seed, "access_token", 31),
-                   derive(seed, "client_id", 31), derive(seed, "client_secret", 40))
+        return cls(
+            derive(seed, "store_hash", 10),
+            derive(seed, "access_token", 31),
+            derive(seed, "client_id", 31),
+            derive(seed, "client_secret", 40),
+        )
 
 
 @dataclass
@@ -74,7 +78,10 @@ class Context:
         return malformed.break_order(order, doc) if self.breaks(order) else doc
 
     def product_docs(self, order: Order) -> list[dict[str, Any]]:
-        rows = [product_doc(order, line, self.products_by_id[line.line.product_id],
-                            self.variants_by_id.get(line.line.variant_id))
-                for line in order_amounts(order).lines]
+        rows = [
+            product_doc(
+                order, line, self.products_by_id[line.line.product_id], self.variants_by_id.get(line.line.variant_id)
+            )
+            for line in order_amounts(order).lines
+        ]
         return malformed.break_products(order, rows) if self.breaks(order) else rows

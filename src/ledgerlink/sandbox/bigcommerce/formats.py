@@ -9,8 +9,16 @@ from email.utils import format_datetime
 from ledgerlink.sandbox.dataset import CURRENCIES, money
 
 ZERO = Decimal(0)
-COUNTRY_NAMES = {"US": "United States", "DE": "Germany", "MY": "Malaysia", "GB": "United Kingdom",
-                 "CA": "Canada", "JP": "Japan", "BR": "Brazil", "PL": "Poland"}
+COUNTRY_NAMES = {
+    "US": "United States",
+    "DE": "Germany",
+    "MY": "Malaysia",
+    "GB": "United Kingdom",
+    "CA": "Canada",
+    "JP": "Japan",
+    "BR": "Brazil",
+    "PL": "Poland",
+}
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "MYR": "RM", "KWD": "KD"}
 
 

@@ -27,20 +27,37 @@ def location_code(location: Location) -> str:
 
 def _location_address(location: Location) -> dict[str, Any]:
     city, region, _, country, postal = next((c for c in CITIES if c[3] == location.country_code), CITIES[0])
-    return {"address1": f"{location.id} Commerce Way", "address2": "", "city": city, "state": region, "zip": postal,
-            "email": f"location-{location.id}@example.com", "phone": "+15550000000",
-            "geo_coordinates": {"latitude": 0, "longitude": 0}, "country_code": country}
+    return {
+        "address1": f"{location.id} Commerce Way",
+        "address2": "",
+        "city": city,
+        "state": region,
+        "zip": postal,
+        "email": f"location-{location.id}@example.com",
+        "phone": "+15550000000",
+        "geo_coordinates": {"latitude": 0, "longitude": 0},
+        "country_code": country,
+    }
 
 
 def location_doc(ctx: Context, location: Location) -> dict[str, Any]:
     created = ctx.store.start - timedelta(days=365)
     hours = {"open": location.active, "opening": "09:00", "closing": "17:00"}
     return {
-        "id": location.id, "code": location_code(location), "label": location.name, "description": "",
-        "managed_by_external_source": False, "type_id": "PHYSICAL", "enabled": location.active,
-        "operating_hours": dict.fromkeys(DAYS, hours), "time_zone": TIME_ZONES.get(location.country_code, "UTC"),
-        "created_at": iso8601(created), "updated_at": iso8601(created), "address": _location_address(location),
-        "storefront_visibility": False, "special_hours": [],
+        "id": location.id,
+        "code": location_code(location),
+        "label": location.name,
+        "description": "",
+        "managed_by_external_source": False,
+        "type_id": "PHYSICAL",
+        "enabled": location.active,
+        "operating_hours": dict.fromkeys(DAYS, hours),
+        "time_zone": TIME_ZONES.get(location.country_code, "UTC"),
+        "created_at": iso8601(created),
+        "updated_at": iso8601(created),
+        "address": _location_address(location),
+        "storefront_visibility": False,
+        "special_hours": [],
     }
 
 
@@ -48,9 +65,13 @@ def _location_filter(ctx: Context, request: Request) -> list[Location]:
     params = request.query_params
     ids, codes = query.integers(params, "location_id:in"), query.strings(params, "location_code:in")
     active = query.boolean(params, "is_active")
-    return [loc for loc in ctx.store.locations
-            if (ids is None or loc.id in ids) and (codes is None or location_code(loc) in codes)
-            and (active is None or loc.active == active)]
+    return [
+        loc
+        for loc in ctx.store.locations
+        if (ids is None or loc.id in ids)
+        and (codes is None or location_code(loc) in codes)
+        and (active is None or loc.active == active)
+    ]
 
 
 async def list_locations(ctx: Context, request: Request) -> Response:
@@ -60,16 +81,29 @@ async def list_locations(ctx: Context, request: Request) -> Response:
 
 def item_doc(product: Product, variant: Variant, locations: list[Location]) -> dict[str, Any]:
     return {
-        "identity": {"sku": variant.sku, "variant_id": variant.id, "product_id": product.id,
-                     "sku_id": variant.inventory_item_id},
-        "locations": [{
-            "location_id": loc.id, "location_code": location_code(loc), "location_name": loc.name,
-            "available_to_sell": stock.available(variant, loc.id),
-            "total_inventory_onhand": stock.on_hand(variant, loc.id), "location_enabled": loc.active,
-            "settings": {"safety_stock": stock.safety_stock(variant, loc.id),
-                         "is_in_stock": stock.available(variant, loc.id) > 0, "warning_level": 0,
-                         "bin_picking_number": ""},
-        } for loc in locations],
+        "identity": {
+            "sku": variant.sku,
+            "variant_id": variant.id,
+            "product_id": product.id,
+            "sku_id": variant.inventory_item_id,
+        },
+        "locations": [
+            {
+                "location_id": loc.id,
+                "location_code": location_code(loc),
+                "location_name": loc.name,
+                "available_to_sell": stock.available(variant, loc.id),
+                "total_inventory_onhand": stock.on_hand(variant, loc.id),
+                "location_enabled": loc.active,
+                "settings": {
+                    "safety_stock": stock.safety_stock(variant, loc.id),
+                    "is_in_stock": stock.available(variant, loc.id) > 0,
+                    "warning_level": 0,
+                    "bin_picking_number": "",
+                },
+            }
+            for loc in locations
+        ],
     }
 
 
@@ -78,9 +112,14 @@ async def inventory_items(ctx: Context, request: Request) -> Response:
     skus, variant_ids = query.strings(params, "sku:in"), query.integers(params, "variant_id:in")
     product_ids = query.integers(params, "product_id:in")
     locations = _location_filter(ctx, request)
-    rows = [(p, v) for p in ctx.store.products for v in p.variants
-            if (skus is None or v.sku in skus) and (variant_ids is None or v.id in variant_ids)
-            and (product_ids is None or p.id in product_ids)]
+    rows = [
+        (p, v)
+        for p in ctx.store.products
+        for v in p.variants
+        if (skus is None or v.sku in skus)
+        and (variant_ids is None or v.id in variant_ids)
+        and (product_ids is None or p.id in product_ids)
+    ]
     return JSON(query.collection(request, rows, lambda row: item_doc(*row, locations)))
 
 

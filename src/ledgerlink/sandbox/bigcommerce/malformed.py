@@ -27,6 +27,9 @@ def break_products(order: Order, rows: list[dict[str, Any]]) -> list[dict[str, A
     kind = defect(order)
     if not rows or kind not in {"null_quantity", "price_not_a_number"}:
         return rows
-    first = {**rows[0], "quantity": None} if kind == "null_quantity" else {
-        **rows[0], "price_inc_tax": "N/A", "total_inc_tax": "N/A", "base_price": "N/A"}
+    first = (
+        {**rows[0], "quantity": None}
+        if kind == "null_quantity"
+        else {**rows[0], "price_inc_tax": "N/A", "total_inc_tax": "N/A", "base_price": "N/A"}
+    )
     return [first, *rows[1:]]

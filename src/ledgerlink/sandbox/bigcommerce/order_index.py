@@ -53,15 +53,19 @@ class OrderFilter:
         return self.with_refunds or any(v is not None for v in (self.status_id, self.customer_id, self.email))
 
     def facts_match(self, facts: OrderFacts) -> bool:
-        return ((self.status_id is None or facts.status_id == self.status_id)
-                and (self.customer_id is None or facts.customer_id == self.customer_id)
-                and (self.email is None or facts.email.lower() == self.email.lower())
-                and (not self.with_refunds or facts.refunds > 0))
+        return (
+            (self.status_id is None or facts.status_id == self.status_id)
+            and (self.customer_id is None or facts.customer_id == self.customer_id)
+            and (self.email is None or facts.email.lower() == self.email.lower())
+            and (not self.with_refunds or facts.refunds > 0)
+        )
 
     def in_ranges(self, order: Order) -> bool:
-        return (within(order.id, self.min_id, self.max_id)
-                and within(shown(order.created_at), self.min_created, self.max_created)
-                and within(shown(order.updated_at), self.min_modified, self.max_modified))
+        return (
+            within(order.id, self.min_id, self.max_id)
+            and within(shown(order.created_at), self.min_created, self.max_created)
+            and within(shown(order.updated_at), self.min_modified, self.max_modified)
+        )
 
     def matches(self, order: Order) -> bool:
         return self.in_ranges(order) and self.facts_match(facts_of(order))
@@ -143,11 +147,14 @@ class OrderIndex:
         """Touched orders slot into the (sorted) generated run where their sort key falls."""
         place: Callable[[Order], int]
         if sort == "date_modified":
+
             def place(o: Order) -> int:
                 return bisect.bisect_left(run, self._first_modified_at_or_after(o.updated_at, touched))
         else:  # id, date_created (and the constant channel_id/external_id): index order
+
             def place(o: Order) -> int:
                 return bisect.bisect_left(run, o.id - ID_BASE)
+
         slots = sorted((place(o), _sort_key(o, sort), o.id - ID_BASE) for o in extras)
         merged: list[int] = []
         start = 0

@@ -19,10 +19,14 @@ from ledgerlink.sandbox.dataset import Order
 
 def order_filter(params: QueryParams) -> OrderFilter:
     return OrderFilter(
-        min_id=query.integer(params, "min_id"), max_id=query.integer(params, "max_id"),
-        min_created=query.date(params, "min_date_created"), max_created=query.date(params, "max_date_created"),
-        min_modified=query.date(params, "min_date_modified"), max_modified=query.date(params, "max_date_modified"),
-        status_id=_status(params), customer_id=query.integer(params, "customer_id"),
+        min_id=query.integer(params, "min_id"),
+        max_id=query.integer(params, "max_id"),
+        min_created=query.date(params, "min_date_created"),
+        max_created=query.date(params, "max_date_created"),
+        min_modified=query.date(params, "min_date_modified"),
+        max_modified=query.date(params, "max_date_modified"),
+        status_id=_status(params),
+        customer_id=query.integer(params, "customer_id"),
         email=query.text(params, "email"),
     )
 
@@ -60,8 +64,18 @@ async def list_orders(ctx: Context, request: Request) -> Response:
 async def count_orders(ctx: Context, request: Request) -> Response:
     indices = ctx.orders.select(order_filter(request.query_params))
     counts = ctx.orders.status_counts(indices)
-    statuses = [{"id": sid, "name": name, "system_label": name, "custom_label": name, "system_description": "",
-                 "count": counts[sid], "sort_order": sid} for sid, name in STATUS_NAMES.items()]
+    statuses = [
+        {
+            "id": sid,
+            "name": name,
+            "system_label": name,
+            "custom_label": name,
+            "system_description": "",
+            "count": counts[sid],
+            "sort_order": sid,
+        }
+        for sid, name in STATUS_NAMES.items()
+    ]
     return JSON({"statuses": statuses, "count": len(indices)})
 
 

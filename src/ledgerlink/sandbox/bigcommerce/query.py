@@ -111,7 +111,7 @@ def page_and_limit(query: QueryParams, default_limit: int = 50) -> tuple[int, in
 
 
 def page_of(items: Sequence[T], page: int, limit: int) -> Sequence[T]:
-    return items[(page - 1) * limit: page * limit]
+    return items[(page - 1) * limit : page * limit]
 
 
 def _link(request: Request, page: int, limit: int) -> str:
@@ -127,12 +127,19 @@ def pagination(request: Request, total: int, count: int, page: int, limit: int) 
         links["previous"] = _link(request, min(page - 1, max(total_pages, 1)), limit)
     if page < total_pages:
         links["next"] = _link(request, page + 1, limit)
-    return {"total": total, "count": count, "per_page": limit, "current_page": page, "total_pages": total_pages,
-            "links": links}
+    return {
+        "total": total,
+        "count": count,
+        "per_page": limit,
+        "current_page": page,
+        "total_pages": total_pages,
+        "links": links,
+    }
 
 
-def collection(request: Request, items: Sequence[T], render: Callable[[T], Any],
-               default_limit: int = 50) -> dict[str, Any]:
+def collection(
+    request: Request, items: Sequence[T], render: Callable[[T], Any], default_limit: int = 50
+) -> dict[str, Any]:
     """A v3 list body: one page of `items` rendered, with `meta.pagination`."""
     page, limit = page_and_limit(request.query_params, default_limit)
     data = [render(item) for item in page_of(items, page, limit)]

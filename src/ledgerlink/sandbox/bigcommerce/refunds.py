@@ -23,20 +23,48 @@ from ledgerlink.sandbox.dataset import Order, Refund
 
 
 def refund_doc(order: Order, refund: Refund) -> dict[str, Any]:
-    items = [{"item_type": "PRODUCT", "item_id": line.line_item_id, "quantity": line.quantity,
-              "requested_amount": refund_line_amount(order, line), "reason": refund.note}
-             for line in refund.lines]
+    items = [
+        {
+            "item_type": "PRODUCT",
+            "item_id": line.line_item_id,
+            "quantity": line.quantity,
+            "requested_amount": refund_line_amount(order, line),
+            "reason": refund.note,
+        }
+        for line in refund.lines
+    ]
     if refund.shipping:
-        items.append({"item_type": "SHIPPING", "item_id": shipping_address_id(order), "quantity": 1,
-                      "requested_amount": refund.shipping, "reason": refund.note})
+        items.append(
+            {
+                "item_type": "SHIPPING",
+                "item_id": shipping_address_id(order),
+                "quantity": 1,
+                "requested_amount": refund.shipping,
+                "reason": refund.note,
+            }
+        )
     total = refund_amount(order, refund)
     return {
-        "id": refund.id, "order_id": order.id, "user_id": 0, "created": iso8601(refund.created_at),
-        "reason": refund.note, "total_amount": total,
+        "id": refund.id,
+        "order_id": order.id,
+        "user_id": 0,
+        "created": iso8601(refund.created_at),
+        "reason": refund.note,
+        "total_amount": total,
         "total_tax": sum((line.total_tax for line in refund.lines), ZERO),
-        "uses_merchant_override_values": False, "items": items,
-        "payments": [{"id": refund.id, "provider_id": "braintree", "amount": total, "offline": False,
-                      "is_declined": False, "declined_message": "", "transaction_id": f"txn-{refund.id}"}],
+        "uses_merchant_override_values": False,
+        "items": items,
+        "payments": [
+            {
+                "id": refund.id,
+                "provider_id": "braintree",
+                "amount": total,
+                "offline": False,
+                "is_declined": False,
+                "declined_message": "",
+                "transaction_id": f"txn-{refund.id}",
+            }
+        ],
     }
 
 
@@ -54,20 +82,30 @@ class RefundFilter:
 
     @classmethod
     def parse(cls, params: QueryParams) -> RefundFilter:
-        return cls(query.integers(params, "order_id:in"), query.integers(params, "id:in"),
-                   query.date(params, "created:min"), query.date(params, "created:max"))
+        return cls(
+            query.integers(params, "order_id:in"),
+            query.integers(params, "id:in"),
+            query.date(params, "created:min"),
+            query.date(params, "created:max"),
+        )
 
     def orders(self) -> OrderFilter:
         """Orders that may hold a match: with refunds, within the ids asked for and created before
         `created:max` (a refund is never older than its order)."""
         ids = self.order_ids or []
-        return OrderFilter(min_id=min(ids, default=None), max_id=max(ids, default=None),
-                           max_created=self.created_max, with_refunds=True)
+        return OrderFilter(
+            min_id=min(ids, default=None),
+            max_id=max(ids, default=None),
+            max_created=self.created_max,
+            with_refunds=True,
+        )
 
     def matches(self, order: Order, refund: Refund) -> bool:
-        return ((self.order_ids is None or order.id in self.order_ids)
-                and (self.refund_ids is None or refund.id in self.refund_ids)
-                and query.within(query.shown(refund.created_at), self.created_min, self.created_max))
+        return (
+            (self.order_ids is None or order.id in self.order_ids)
+            and (self.refund_ids is None or refund.id in self.refund_ids)
+            and query.within(query.shown(refund.created_at), self.created_min, self.created_max)
+        )
 
 
 async def all_refunds(ctx: Context, request: Request) -> Response:

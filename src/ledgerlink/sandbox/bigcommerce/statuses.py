@@ -5,14 +5,32 @@ from __future__ import annotations
 from ledgerlink.sandbox.dataset import Order
 
 STATUS_NAMES = {
-    0: "Incomplete", 1: "Pending", 2: "Shipped", 3: "Partially Shipped", 4: "Refunded", 5: "Cancelled",
-    6: "Declined", 7: "Awaiting Payment", 8: "Awaiting Pickup", 9: "Awaiting Shipment", 10: "Completed",
-    11: "Awaiting Fulfillment", 12: "Manual Verification Required", 13: "Disputed", 14: "Partially Refunded",
+    0: "Incomplete",
+    1: "Pending",
+    2: "Shipped",
+    3: "Partially Shipped",
+    4: "Refunded",
+    5: "Cancelled",
+    6: "Declined",
+    7: "Awaiting Payment",
+    8: "Awaiting Pickup",
+    9: "Awaiting Shipment",
+    10: "Completed",
+    11: "Awaiting Fulfillment",
+    12: "Manual Verification Required",
+    13: "Disputed",
+    14: "Partially Refunded",
 }
 BY_FINANCIAL = {"refunded": 4, "partially_refunded": 14, "pending": 1}
 BY_FULFILLMENT = {"unfulfilled": 11, "partial": 3, "fulfilled": 2}
-PAYMENT_STATUS = {"paid": "captured", "pending": "pending", "refunded": "refunded",
-                  "partially_refunded": "partially refunded", "voided": "void", "partially_paid": "authorized"}
+PAYMENT_STATUS = {
+    "paid": "captured",
+    "pending": "pending",
+    "refunded": "refunded",
+    "partially_refunded": "partially refunded",
+    "voided": "void",
+    "partially_paid": "authorized",
+}
 
 
 def status_id(order: Order) -> int:

@@ -31,8 +31,9 @@ def product_inventory_level(product: Product) -> int:
     return sum(inventory_level(v) for v in product.variants)
 
 
-def set_on_hand(product: Product, variant: Variant, location_id: int, quantity: int,
-                at: datetime | None = None) -> None:
+def set_on_hand(
+    product: Product, variant: Variant, location_id: int, quantity: int, at: datetime | None = None
+) -> None:
     """An inventory adjustment: the location's on-hand count changes and the product counts as modified."""
     reserved = safety_stock(variant, location_id)
     variant.stock[location_id] = [quantity, reserved]

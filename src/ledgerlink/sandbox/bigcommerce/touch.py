@@ -25,8 +25,10 @@ def _datetime(value: Any, name: str) -> datetime | None:
 
 def _shipped(lines: tuple[LineItem, ...], status: str) -> tuple[LineItem, ...]:
     """Line quantities shipped to match a fulfillment status (partial: all but the first line)."""
+
     def shipped(n: int, line: LineItem) -> int:
         return line.quantity if status == "fulfilled" or (status == "partial" and n) else 0
+
     return tuple(replace(line, fulfilled_quantity=shipped(n, line)) for n, line in enumerate(lines))
 
 

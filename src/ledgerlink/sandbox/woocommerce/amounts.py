@@ -98,22 +98,29 @@ def order_amounts(order: Order) -> OrderAmounts:
     convert = order.presentment
     taxes = [convert(_tax(line)) for line in order.lines]
     discounts = [convert(line.total_discount) for line in order.lines]
-    nets = [convert(_net(order, line.price * line.quantity - line.total_discount, _tax(line)))
-            for line in order.lines]
+    nets = [convert(_net(order, line.price * line.quantity - line.total_discount, _tax(line))) for line in order.lines]
     welcome = allocate(convert(order.discount_amount), nets, order.presentment_decimals)
-    lines = tuple(LineAmounts(line, net + discount, net - share, tax)
-                  for line, net, discount, share, tax in zip(order.lines, nets, discounts, welcome, taxes, strict=True))
+    lines = tuple(
+        LineAmounts(line, net + discount, net - share, tax)
+        for line, net, discount, share, tax in zip(order.lines, nets, discounts, welcome, taxes, strict=True)
+    )
     coupons = []
     if any(discounts):
         coupons.append(Coupon("save10", sum(discounts, ZERO), "percent", Decimal(10)))
     if order.discount_code:
         coupons.append(Coupon(order.discount_code.lower(), sum(welcome, ZERO), "fixed_cart", order.discount_amount))
-    return OrderAmounts(lines, convert(_net(order, order.shipping_price, order.shipping_tax)),
-                        convert(order.shipping_tax), tuple(coupons))
+    return OrderAmounts(
+        lines,
+        convert(_net(order, order.shipping_price, order.shipping_tax)),
+        convert(order.shipping_tax),
+        tuple(coupons),
+    )
 
 
 def refund_amounts(order: Order, refund: Refund) -> RefundAmounts:
     convert = order.presentment
-    lines = tuple(RefundLineAmounts(line, convert(_net(order, line.subtotal, line.total_tax)), convert(line.total_tax))
-                  for line in refund.lines)
+    lines = tuple(
+        RefundLineAmounts(line, convert(_net(order, line.subtotal, line.total_tax)), convert(line.total_tax))
+        for line in refund.lines
+    )
     return RefundAmounts(lines, convert(refund.shipping))

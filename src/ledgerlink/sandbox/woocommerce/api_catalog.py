@@ -32,8 +32,10 @@ ORDERBY = ("date", "id", "include", "title", "slug", "price", "popularity", "rat
 STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
 TYPES = ("simple", "grouped", "external", "variable")
 BATCH_LIMIT = 100
-UNSUPPORTED = {"create": ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
-               "delete": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource.")}
+UNSUPPORTED = {
+    "create": ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
+    "delete": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
+}
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,36 @@ class CatalogQuery:
     @classmethod
     def parse(cls, request: Request) -> CatalogQuery:
         p = Params(request.query_params)
-        query = cls(window=p.window(), dates=p.date_range(), include=tuple(p.id_list("include")),
-                    exclude=frozenset(p.id_list("exclude")), search=p.string("search"),
-                    skus=frozenset(s.strip() for s in (p.string("sku") or "").split(",") if s.strip()),
-                    stock_status=p.enum("stock_status", STOCK_STATUSES, None),
-                    orderby=p.enum("orderby", ORDERBY, "date") or "date", descending=p.order(),
-                    status=p.enum("status", STATUSES, "any") or "any", type=p.enum("type", TYPES, None),
-                    category=p.integer("category"), tag=p.integer("tag"))
+        query = cls(
+            window=p.window(),
+            dates=p.date_range(),
+            include=tuple(p.id_list("include")),
+            exclude=frozenset(p.id_list("exclude")),
+            search=p.string("search"),
+            skus=frozenset(s.strip() for s in (p.string("sku") or "").split(",") if s.strip()),
+            stock_status=p.enum("stock_status", STOCK_STATUSES, None),
+            orderby=p.enum("orderby", ORDERBY, "date") or "date",
+            descending=p.order(),
+            status=p.enum("status", STATUSES, "any") or "any",
+            type=p.enum("type", TYPES, None),
+            category=p.integer("category"),
+            tag=p.integer("tag"),
+        )
         p.check()
         orderby_include_check(query.orderby, list(query.include))
         return query
 
-    def admits(self, item_id: int, text: str, sku: str, stock_status: str, created: datetime,
-               modified: datetime) -> bool:
-        return ((not self.include or item_id in self.include) and item_id not in self.exclude
-                and (not self.search or self.search.casefold() in text.casefold())
-                and (not self.skus or sku in self.skus)
-                and (self.stock_status is None or stock_status == self.stock_status)
-                and self.dates.admits(created, modified))
+    def admits(
+        self, item_id: int, text: str, sku: str, stock_status: str, created: datetime, modified: datetime
+    ) -> bool:
+        return (
+            (not self.include or item_id in self.include)
+            and item_id not in self.exclude
+            and (not self.search or self.search.casefold() in text.casefold())
+            and (not self.skus or sku in self.skus)
+            and (self.stock_status is None or stock_status == self.stock_status)
+            and self.dates.admits(created, modified)
+        )
 
     def sort(self, items: list[Any], key: Callable[[Any], Any]) -> list[Any]:
         if self.orderby == "include":
@@ -129,12 +143,20 @@ class CatalogAPI:
     def _product_admitted(self, q: CatalogQuery, p: Product) -> bool:
         first = p.variants[0]
         sku = first.sku.rsplit("-", 1)[0] if self.catalog.is_variable(p) else first.sku
-        return (q.admits(p.id, f"{p.title} {p.description}", sku, self.catalog.product_stock_status(p),
-                         p.created_at, p.updated_at)
-                and (q.status == "any" or STATUS_TO_WOO[p.status] == q.status)
-                and (q.type is None or q.type == ("variable" if self.catalog.is_variable(p) else "simple"))
-                and (q.category is None or self.catalog.categories[p.product_type] == q.category)
-                and (q.tag is None or q.tag in {self.catalog.tags[t] for t in p.tags}))
+        return (
+            q.admits(
+                p.id,
+                f"{p.title} {p.description}",
+                sku,
+                self.catalog.product_stock_status(p),
+                p.created_at,
+                p.updated_at,
+            )
+            and (q.status == "any" or STATUS_TO_WOO[p.status] == q.status)
+            and (q.type is None or q.type == ("variable" if self.catalog.is_variable(p) else "simple"))
+            and (q.category is None or self.catalog.categories[p.product_type] == q.category)
+            and (q.tag is None or q.tag in {self.catalog.tags[t] for t in p.tags})
+        )
 
     async def list_products(self, request: Request, q: CatalogQuery) -> Response:
         site = site_url(request)
@@ -168,9 +190,18 @@ class CatalogAPI:
         product = self._product(request.path_params["product_id"])
         site = site_url(request)
         variants = product.variants if self.catalog.is_variable(product) else []
-        items = [self.catalog.variation_json(product, v, site) for v in variants
-                 if q.admits(v.id, f"{product.title} {v.option}", v.sku, self.catalog.stock_status(v),
-                             product.created_at, self.catalog.variation_modified(product, v))]
+        items = [
+            self.catalog.variation_json(product, v, site)
+            for v in variants
+            if q.admits(
+                v.id,
+                f"{product.title} {v.option}",
+                v.sku,
+                self.catalog.stock_status(v),
+                product.created_at,
+                self.catalog.variation_modified(product, v),
+            )
+        ]
         return self._page(request, q, items)
 
     async def parse_variation(self, request: Request) -> tuple[Product, Variant]:
@@ -203,8 +234,11 @@ class CatalogAPI:
             groups[action] = value if isinstance(value, list) else []
         p.check()
         if sum(map(len, groups.values())) > BATCH_LIMIT:
-            raise WooError(413, "woocommerce_rest_request_entity_too_large",
-                           f"Unable to accept more than {BATCH_LIMIT} items for this request.")
+            raise WooError(
+                413,
+                "woocommerce_rest_request_entity_too_large",
+                f"Unable to accept more than {BATCH_LIMIT} items for this request.",
+            )
         return groups
 
     def _batch(self, groups: dict[str, list[Any]], update: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
@@ -250,4 +284,3 @@ class CatalogAPI:
             return self.catalog.variation_json(product, variant, site)
 
         return respond(request, self._batch(groups, update))
-

@@ -46,9 +46,16 @@ class CustomerQuery:
     def parse(cls, request: Request) -> CustomerQuery:
         p = Params(request.query_params)
         order = p.enum("order", ("asc", "desc"), "asc")
-        query = cls(window=p.window(), include=tuple(p.id_list("include")), exclude=frozenset(p.id_list("exclude")),
-                    search=p.string("search"), email=p.string("email"), role=p.enum("role", ROLES, "customer") or "",
-                    orderby=p.enum("orderby", ORDERBY, "name") or "name", descending=order == "desc")
+        query = cls(
+            window=p.window(),
+            include=tuple(p.id_list("include")),
+            exclude=frozenset(p.id_list("exclude")),
+            search=p.string("search"),
+            email=p.string("email"),
+            role=p.enum("role", ROLES, "customer") or "",
+            orderby=p.enum("orderby", ORDERBY, "name") or "name",
+            descending=order == "desc",
+        )
         p.check()
         orderby_include_check(query.orderby, list(query.include))
         return query
@@ -63,8 +70,10 @@ class CustomersAPI:
         self.store = store
 
     def endpoints(self) -> list[Endpoint]:
-        return [Endpoint("/customers", "list", self.list_customers, self.parse_list),
-                Endpoint("/customers/{customer_id:int}", "view", self.get_customer, self.parse_customer)]
+        return [
+            Endpoint("/customers", "list", self.list_customers, self.parse_list),
+            Endpoint("/customers/{customer_id:int}", "view", self.get_customer, self.parse_customer),
+        ]
 
     @cached_property
     def _paying_generated(self) -> frozenset[int]:
@@ -78,14 +87,23 @@ class CustomersAPI:
     def customer_json(self, customer: Customer, site: str, paying: frozenset[int]) -> dict[str, Any]:
         avatar = hashlib.md5(customer.email.lower().encode(), usedforsecurity=False).hexdigest()
         return {
-            "id": customer.id, **wc_dates("date_created", customer.created_at),
-            **wc_dates("date_modified", customer.updated_at), "email": customer.email,
-            "first_name": customer.first_name, "last_name": customer.last_name, "role": "customer",
-            "username": username(customer), "billing": address_json(customer.address, customer.email),
-            "shipping": address_json(customer.address), "is_paying_customer": customer.id in paying,
-            "avatar_url": f"https://secure.gravatar.com/avatar/{avatar}?s=96&d=mm&r=g", "meta_data": [],
-            "_links": {"self": [{"href": f"{site}{API_PREFIX}/customers/{customer.id}"}],
-                       "collection": [{"href": f"{site}{API_PREFIX}/customers"}]},
+            "id": customer.id,
+            **wc_dates("date_created", customer.created_at),
+            **wc_dates("date_modified", customer.updated_at),
+            "email": customer.email,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "role": "customer",
+            "username": username(customer),
+            "billing": address_json(customer.address, customer.email),
+            "shipping": address_json(customer.address),
+            "is_paying_customer": customer.id in paying,
+            "avatar_url": f"https://secure.gravatar.com/avatar/{avatar}?s=96&d=mm&r=g",
+            "meta_data": [],
+            "_links": {
+                "self": [{"href": f"{site}{API_PREFIX}/customers/{customer.id}"}],
+                "collection": [{"href": f"{site}{API_PREFIX}/customers"}],
+            },
         }
 
     async def parse_list(self, request: Request) -> CustomerQuery:
@@ -94,18 +112,24 @@ class CustomersAPI:
     @staticmethod
     def _admitted(q: CustomerQuery, c: Customer) -> bool:
         text = f"{c.email} {username(c)} {c.first_name} {c.last_name}".casefold()
-        return ((not q.include or c.id in q.include) and c.id not in q.exclude
-                and (not q.search or q.search.casefold() in text)
-                and (not q.email or c.email.lower() == q.email.lower())
-                and q.role in ("all", "customer"))
+        return (
+            (not q.include or c.id in q.include)
+            and c.id not in q.exclude
+            and (not q.search or q.search.casefold() in text)
+            and (not q.email or c.email.lower() == q.email.lower())
+            and q.role in ("all", "customer")
+        )
 
     async def list_customers(self, request: Request, q: CustomerQuery) -> Response:
         found = [c for c in self.store.customers if self._admitted(q, c)]
         if q.orderby == "include":
             found.sort(key=lambda c: q.include.index(c.id))
         else:
-            keys = {"id": lambda c: c.id, "registered_date": lambda c: (c.created_at, c.id),
-                    "name": lambda c: (f"{c.first_name} {c.last_name}".casefold(), c.id)}
+            keys = {
+                "id": lambda c: c.id,
+                "registered_date": lambda c: (c.created_at, c.id),
+                "name": lambda c: (f"{c.first_name} {c.last_name}".casefold(), c.id),
+            }
             found.sort(key=keys[q.orderby], reverse=q.descending)
         site, paying = site_url(request), self.paying()
         items = [self.customer_json(c, site, paying) for c in page_of(found, q.window)]

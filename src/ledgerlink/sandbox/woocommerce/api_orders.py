@@ -37,8 +37,9 @@ class OrderList:
 
 def orderby_include_check(orderby: str | None, include: list[int]) -> None:
     if orderby == "include" and not include:
-        raise WooError(400, "rest_orderby_include_missing_include",
-                       "You need to define an include parameter to order by include.")
+        raise WooError(
+            400, "rest_orderby_include_missing_include", "You need to define an include parameter to order by include."
+        )
 
 
 def parse_order_list(request: Request) -> OrderList:
@@ -51,10 +52,21 @@ def parse_order_list(request: Request) -> OrderList:
     dp = p.decimals()
     p.check()
     orderby_include_check(orderby, include)
-    return OrderList(OrderFilter(dates=dates, statuses=None if "any" in statuses else frozenset(statuses),
-                                 include=tuple(include), exclude=frozenset(exclude), customer=customer,
-                                 product=product, search=search or None, orderby=orderby, descending=desc),
-                     window, dp)
+    return OrderList(
+        OrderFilter(
+            dates=dates,
+            statuses=None if "any" in statuses else frozenset(statuses),
+            include=tuple(include),
+            exclude=frozenset(exclude),
+            customer=customer,
+            product=product,
+            search=search or None,
+            orderby=orderby,
+            descending=desc,
+        ),
+        window,
+        dp,
+    )
 
 
 class OrdersAPI:

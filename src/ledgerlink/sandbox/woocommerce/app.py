@@ -33,6 +33,7 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def key_pair(seed: int) -> tuple[str, str]:
     """The store's REST API key, the same for every run with the same seed."""
+
     def digest(part: str) -> str:
         return hashlib.sha1(f"woocommerce:{seed}:{part}".encode()).hexdigest()
 
@@ -70,12 +71,20 @@ class WooCommerceSandbox:
         self.customers = CustomersAPI(store)
 
     def credentials(self, mount_url: str) -> dict[str, Any]:
-        return {"siteUrl": mount_url, "consumerKey": self.consumer_key, "consumerSecret": self.consumer_secret,
-                "apiBaseUrl": mount_url}
+        return {
+            "siteUrl": mount_url,
+            "consumerKey": self.consumer_key,
+            "consumerSecret": self.consumer_secret,
+            "apiBaseUrl": mount_url,
+        }
 
     def asgi(self) -> ASGIApp:
-        endpoints = [*self.orders.endpoints(), *self.products.endpoints(), *self.customers.endpoints(),
-                     Endpoint("/system_status", "list", self._system_status)]
+        endpoints = [
+            *self.orders.endpoints(),
+            *self.products.endpoints(),
+            *self.customers.endpoints(),
+            Endpoint("/system_status", "list", self._system_status),
+        ]
         routes = [Route(API_PREFIX + e.path, self._handler(e), methods=list(e.methods)) for e in endpoints]
         routes += [
             Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),

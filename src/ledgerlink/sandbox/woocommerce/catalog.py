@@ -16,8 +16,15 @@ from typing import Any
 from ledgerlink.sandbox.dataset import PRODUCT_KINDS, Product, Store, Variant
 from ledgerlink.sandbox.woocommerce.wire import API_PREFIX, Params, money_str, wc_dates
 
-ATTRIBUTE_NAMES = {"T-Shirt": "Size", "Hoodie": "Size", "Widget": "Color", "Notebook": "Format",
-                   "Café Beans": "Weight", "Gadget": "Edition", "Crème Soap": "Scent"}
+ATTRIBUTE_NAMES = {
+    "T-Shirt": "Size",
+    "Hoodie": "Size",
+    "Widget": "Color",
+    "Notebook": "Format",
+    "Café Beans": "Weight",
+    "Gadget": "Edition",
+    "Crème Soap": "Scent",
+}
 STATUS_TO_WOO = {"active": "publish", "draft": "draft", "archived": "private"}
 STATUS_FROM_WOO = {"publish": "active", "draft": "draft", "pending": "draft", "private": "archived"}
 STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
@@ -48,10 +55,15 @@ class Changes:
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Changes:
         p = Params(body)
-        changes = cls(name=p.string("name"), status=p.enum("status", EDITABLE_STATUSES, None),
-                      regular_price=p.string("regular_price"), sale_price=p.string("sale_price"),
-                      manage_stock=p.boolean("manage_stock", None), stock_quantity=p.integer("stock_quantity"),
-                      stock_status=p.enum("stock_status", STOCK_STATUSES, None))
+        changes = cls(
+            name=p.string("name"),
+            status=p.enum("status", EDITABLE_STATUSES, None),
+            regular_price=p.string("regular_price"),
+            sale_price=p.string("sale_price"),
+            manage_stock=p.boolean("manage_stock", None),
+            stock_quantity=p.integer("stock_quantity"),
+            stock_status=p.enum("stock_status", STOCK_STATUSES, None),
+        )
         p.check()
         return changes
 
@@ -111,17 +123,28 @@ class Catalog:
         return next((s for s in STOCK_STATUSES if s in statuses), "outofstock")
 
     def _stock_fields(self, variant: Variant) -> dict[str, Any]:
-        return {"manage_stock": variant.id not in self._unmanaged, "stock_quantity": self.stock_quantity(variant),
-                "stock_status": self.stock_status(variant), "backorders": "no", "backorders_allowed": False,
-                "backordered": False, "low_stock_amount": None}
+        return {
+            "manage_stock": variant.id not in self._unmanaged,
+            "stock_quantity": self.stock_quantity(variant),
+            "stock_status": self.stock_status(variant),
+            "backorders": "no",
+            "backorders_allowed": False,
+            "backordered": False,
+            "low_stock_amount": None,
+        }
 
     @staticmethod
     def _price_fields(variant: Variant) -> dict[str, Any]:
         on_sale = variant.compare_at_price is not None
         regular = variant.compare_at_price if on_sale else variant.price
-        return {"price": money_str(variant.price, 2), "regular_price": money_str(regular, 2),
-                "sale_price": money_str(variant.price, 2) if on_sale else "", "on_sale": on_sale,
-                **wc_dates("date_on_sale_from", None), **wc_dates("date_on_sale_to", None)}
+        return {
+            "price": money_str(variant.price, 2),
+            "regular_price": money_str(regular, 2),
+            "sale_price": money_str(variant.price, 2) if on_sale else "",
+            "on_sale": on_sale,
+            **wc_dates("date_on_sale_from", None),
+            **wc_dates("date_on_sale_to", None),
+        }
 
     @staticmethod
     def _apply_prices(variant: Variant, regular_text: str | None, sale_text: str | None) -> None:
@@ -168,62 +191,137 @@ class Catalog:
     def _attributes(self, product: Product) -> list[dict[str, Any]]:
         if not self.is_variable(product):
             return []
-        return [{"id": 0, "name": self.attribute_name(product), "slug": self.attribute_name(product).lower(),
-                 "position": 0, "visible": True, "variation": True, "options": [v.option for v in product.variants]}]
+        return [
+            {
+                "id": 0,
+                "name": self.attribute_name(product),
+                "slug": self.attribute_name(product).lower(),
+                "position": 0,
+                "visible": True,
+                "variation": True,
+                "options": [v.option for v in product.variants],
+            }
+        ]
 
     def _terms(self, names: list[str], ids: dict[str, int]) -> list[dict[str, Any]]:
         return [{"id": ids[name], "name": name, "slug": name.lower().replace(" ", "-")} for name in names]
 
     @staticmethod
     def _links(site: str, path: str, collection: str, up: str | None = None) -> dict[str, Any]:
-        links = {"self": [{"href": f"{site}{API_PREFIX}/{path}"}],
-                 "collection": [{"href": f"{site}{API_PREFIX}/{collection}"}]}
+        links = {
+            "self": [{"href": f"{site}{API_PREFIX}/{path}"}],
+            "collection": [{"href": f"{site}{API_PREFIX}/{collection}"}],
+        }
         if up:
             links["up"] = [{"href": f"{site}{API_PREFIX}/{up}"}]
         return links
 
     def _common(self, variant: Variant, site: str, slug: str) -> dict[str, Any]:
-        return {"permalink": f"{site}/product/{slug}/", "description": "", "sku": variant.sku,
-                "global_unique_id": variant.barcode, "virtual": False, "downloadable": False, "downloads": [],
-                "download_limit": -1, "download_expiry": -1, "tax_status": "taxable", "tax_class": "",
-                "weight": str(Decimal(variant.weight_grams) / 1000),
-                "dimensions": {"length": "", "width": "", "height": ""}, "shipping_class": "",
-                "shipping_class_id": 0, "menu_order": 0, "meta_data": []}
+        return {
+            "permalink": f"{site}/product/{slug}/",
+            "description": "",
+            "sku": variant.sku,
+            "global_unique_id": variant.barcode,
+            "virtual": False,
+            "downloadable": False,
+            "downloads": [],
+            "download_limit": -1,
+            "download_expiry": -1,
+            "tax_status": "taxable",
+            "tax_class": "",
+            "weight": str(Decimal(variant.weight_grams) / 1000),
+            "dimensions": {"length": "", "width": "", "height": ""},
+            "shipping_class": "",
+            "shipping_class_id": 0,
+            "menu_order": 0,
+            "meta_data": [],
+        }
 
     def product_json(self, product: Product, site: str) -> dict[str, Any]:
         variable = self.is_variable(product)
         first = product.variants[0]
         data: dict[str, Any] = {
-            "id": product.id, "name": product.title, "slug": product.handle,
-            **wc_dates("date_created", product.created_at), **wc_dates("date_modified", product.updated_at),
-            "type": "variable" if variable else "simple", "status": STATUS_TO_WOO[product.status],
-            "featured": False, "catalog_visibility": "visible", "short_description": "",
-            **self._common(first, site, product.handle), **self._price_fields(first), **self._stock_fields(first),
-            "description": product.description, "purchasable": product.status == "active",
-            "total_sales": 0, "external_url": "", "button_text": "", "sold_individually": False,
-            "shipping_required": True, "shipping_taxable": True, "reviews_allowed": True, "average_rating": "0",
-            "rating_count": 0, "upsell_ids": [], "cross_sell_ids": [], "parent_id": 0, "purchase_note": "",
+            "id": product.id,
+            "name": product.title,
+            "slug": product.handle,
+            **wc_dates("date_created", product.created_at),
+            **wc_dates("date_modified", product.updated_at),
+            "type": "variable" if variable else "simple",
+            "status": STATUS_TO_WOO[product.status],
+            "featured": False,
+            "catalog_visibility": "visible",
+            "short_description": "",
+            **self._common(first, site, product.handle),
+            **self._price_fields(first),
+            **self._stock_fields(first),
+            "description": product.description,
+            "purchasable": product.status == "active",
+            "total_sales": 0,
+            "external_url": "",
+            "button_text": "",
+            "sold_individually": False,
+            "shipping_required": True,
+            "shipping_taxable": True,
+            "reviews_allowed": True,
+            "average_rating": "0",
+            "rating_count": 0,
+            "upsell_ids": [],
+            "cross_sell_ids": [],
+            "parent_id": 0,
+            "purchase_note": "",
             "categories": self._terms([product.product_type], self.categories),
-            "tags": self._terms(product.tags, self.tags), "images": [], "attributes": self._attributes(product),
-            "default_attributes": [], "variations": [v.id for v in product.variants] if variable else [],
-            "grouped_products": [], "related_ids": [], "has_options": variable, "post_password": "",
+            "tags": self._terms(product.tags, self.tags),
+            "images": [],
+            "attributes": self._attributes(product),
+            "default_attributes": [],
+            "variations": [v.id for v in product.variants] if variable else [],
+            "grouped_products": [],
+            "related_ids": [],
+            "has_options": variable,
+            "post_password": "",
             "_links": self._links(site, f"products/{product.id}", "products"),
         }
         if variable:
-            data.update(sku=first.sku.rsplit("-", 1)[0], global_unique_id="", weight="", regular_price="",
-                        sale_price="", on_sale=False, price=money_str(min(v.price for v in product.variants), 2),
-                        manage_stock=False, stock_quantity=None, stock_status=self.product_stock_status(product))
+            data.update(
+                sku=first.sku.rsplit("-", 1)[0],
+                global_unique_id="",
+                weight="",
+                regular_price="",
+                sale_price="",
+                on_sale=False,
+                price=money_str(min(v.price for v in product.variants), 2),
+                manage_stock=False,
+                stock_quantity=None,
+                stock_status=self.product_stock_status(product),
+            )
         return data
 
     def variation_json(self, product: Product, variant: Variant, site: str) -> dict[str, Any]:
         return {
-            "id": variant.id, "type": "variation", "name": self.line_name(product, variant), "parent_id": product.id,
+            "id": variant.id,
+            "type": "variation",
+            "name": self.line_name(product, variant),
+            "parent_id": product.id,
             **wc_dates("date_created", product.created_at),
             **wc_dates("date_modified", self.variation_modified(product, variant)),
-            **self._common(variant, site, product.handle), **self._price_fields(variant),
-            **self._stock_fields(variant), "status": "publish", "purchasable": True, "image": None,
-            "attributes": [{"id": 0, "name": self.attribute_name(product), "slug": self.attribute_name(product).lower(),
-                            "option": variant.option}],
-            "_links": self._links(site, f"products/{product.id}/variations/{variant.id}",
-                                  f"products/{product.id}/variations", f"products/{product.id}"),
+            **self._common(variant, site, product.handle),
+            **self._price_fields(variant),
+            **self._stock_fields(variant),
+            "status": "publish",
+            "purchasable": True,
+            "image": None,
+            "attributes": [
+                {
+                    "id": 0,
+                    "name": self.attribute_name(product),
+                    "slug": self.attribute_name(product).lower(),
+                    "option": variant.option,
+                }
+            ],
+            "_links": self._links(
+                site,
+                f"products/{product.id}/variations/{variant.id}",
+                f"products/{product.id}/variations",
+                f"products/{product.id}",
+            ),
         }

@@ -47,15 +47,25 @@ class Facets(NamedTuple):
 
 
 def facets_of(order: Order) -> Facets:
-    return Facets(woo_status(order), order.customer_id or 0,
-                  frozenset({line.product_id for line in order.lines} | {line.variant_id for line in order.lines}))
+    return Facets(
+        woo_status(order),
+        order.customer_id or 0,
+        frozenset({line.product_id for line in order.lines} | {line.variant_id for line in order.lines}),
+    )
 
 
 def haystack(order: Order) -> str:
     parts = [str(order.number), str(order.id), order.email, order.note]
     for address in (order.billing, order.shipping):
-        parts += [address.first_name, address.last_name, address.company, address.line1, address.city,
-                  address.postal_code, address.phone]
+        parts += [
+            address.first_name,
+            address.last_name,
+            address.company,
+            address.line1,
+            address.city,
+            address.postal_code,
+            address.phone,
+        ]
     parts += [line.title for line in order.lines] + [line.sku for line in order.lines]
     return " ".join(parts).casefold()
 
@@ -145,9 +155,11 @@ class OrderFinder:
 
     @staticmethod
     def _facets_ok(f: OrderFilter, facets: Facets) -> bool:
-        return ((f.statuses is None or facets.status in f.statuses)
-                and (f.customer is None or facets.customer_id == f.customer)
-                and (f.product is None or f.product in facets.products))
+        return (
+            (f.statuses is None or facets.status in f.statuses)
+            and (f.customer is None or facets.customer_id == f.customer)
+            and (f.product is None or f.product in facets.products)
+        )
 
     @staticmethod
     def _search_ok(f: OrderFilter, order: Order) -> bool:
@@ -155,14 +167,20 @@ class OrderFinder:
 
     def _extras(self, f: OrderFilter, overlay: dict[int, Order]) -> list[Order]:
         include = set(f.include)
-        return [o for o in overlay.values()
-                if (not include or o.id in include) and o.id not in f.exclude
-                and f.dates.admits(o.created_at, o.updated_at)
-                and self._facets_ok(f, facets_of(o)) and self._search_ok(f, o)]
+        return [
+            o
+            for o in overlay.values()
+            if (not include or o.id in include)
+            and o.id not in f.exclude
+            and f.dates.admits(o.created_at, o.updated_at)
+            and self._facets_ok(f, facets_of(o))
+            and self._search_ok(f, o)
+        ]
 
     def _index_ok(self, f: OrderFilter, index: int) -> bool:
         return self._facets_ok(f, self._facets_at(index)) and (
-            not f.search or self._search_ok(f, self.store.order(index)))
+            not f.search or self._search_ok(f, self.store.order(index))
+        )
 
     def _base(self, f: OrderFilter, overlay: dict[int, Order]) -> IndexSequence:
         lo, hi = self._range(f.dates, overlay)
@@ -194,7 +212,8 @@ class OrderFinder:
             return self._by_include(f, extras, overlay, start, count)
         base = self._base(f, overlay)
         sort_key: Callable[[Order], tuple[datetime | int, ...]] = (
-            (lambda o: (modified(o), o.id)) if f.orderby == "modified" else (lambda o: (o.id,)))
+            (lambda o: (modified(o), o.id)) if f.orderby == "modified" else (lambda o: (o.id,))
+        )
         extras.sort(key=sort_key)
         positions = [n + self._base_before(f, base, extra, overlay) for n, extra in enumerate(extras)]
         total = len(base) + len(extras)
@@ -207,8 +226,9 @@ class OrderFinder:
             return extras[n]
         return self.store.order(base[rank - n])
 
-    def _by_include(self, f: OrderFilter, extras: list[Order], overlay: dict[int, Order], start: int,
-                    count: int) -> tuple[list[Order], int]:
+    def _by_include(
+        self, f: OrderFilter, extras: list[Order], overlay: dict[int, Order], start: int, count: int
+    ) -> tuple[list[Order], int]:
         found = {o.id: o for o in extras} | {o.id: o for o in map(self.store.order, self._base(f, overlay))}
         ordered = [found[i] for i in dict.fromkeys(f.include) if i in found]
-        return ordered[start:start + count], len(ordered)
+        return ordered[start : start + count], len(ordered)

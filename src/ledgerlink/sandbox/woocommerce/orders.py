@@ -16,10 +16,12 @@ from ledgerlink.sandbox.woocommerce.amounts import LineAmounts, OrderAmounts, or
 from ledgerlink.sandbox.woocommerce.catalog import Catalog
 from ledgerlink.sandbox.woocommerce.wire import API_PREFIX, WC_VERSION, money_str, wc_dates
 
-ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
-                  "checkout-draft")
-PAYMENT_METHODS = [("stripe", "Credit Card (Stripe)")] * 3 + [("paypal", "PayPal")] * 2 + [
-    ("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")]
+ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft")
+PAYMENT_METHODS = (
+    [("stripe", "Credit Card (Stripe)")] * 3
+    + [("paypal", "PayPal")] * 2
+    + [("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")]
+)
 TAX_RATE_IDS = {country: n + 1 for n, country in enumerate(TAX_BY_COUNTRY)}
 PAID = {"paid", "partially_refunded", "refunded"}
 USER_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Safari/605.1.15"
@@ -46,8 +48,12 @@ def status_changes(order: Order, status: str, now: datetime) -> dict[str, Any]:
 
     return {
         "pending": {**reopen, "financial_status": "pending"},
-        "processing": {**reopen, "financial_status": paid, "fulfillment_status": "unfulfilled",
-                       "lines": fulfilled(False)},
+        "processing": {
+            **reopen,
+            "financial_status": paid,
+            "fulfillment_status": "unfulfilled",
+            "lines": fulfilled(False),
+        },
         "completed": {**reopen, "financial_status": paid, "fulfillment_status": "fulfilled", "lines": fulfilled(True)},
         "cancelled": {"cancelled_at": now, "cancel_reason": "other", "financial_status": "voided"},
         "refunded": {**reopen, "financial_status": "refunded"},
@@ -55,8 +61,14 @@ def status_changes(order: Order, status: str, now: datetime) -> dict[str, Any]:
 
 
 TOUCHABLE_STATUSES = ("pending", "processing", "completed", "cancelled", "refunded")
-CURRENCY_SYMBOLS = {"USD": "&#36;", "EUR": "&euro;", "GBP": "&pound;", "JPY": "&yen;", "MYR": "&#82;&#77;",
-                    "KWD": "&#x62f;.&#x643;"}
+CURRENCY_SYMBOLS = {
+    "USD": "&#36;",
+    "EUR": "&euro;",
+    "GBP": "&pound;",
+    "JPY": "&yen;",
+    "MYR": "&#82;&#77;",
+    "KWD": "&#x62f;.&#x643;",
+}
 
 
 def _digest(*parts: object) -> str:
@@ -64,9 +76,17 @@ def _digest(*parts: object) -> str:
 
 
 def address_json(address: Address, email: str | None = None) -> dict[str, str]:
-    data = {"first_name": address.first_name, "last_name": address.last_name, "company": address.company,
-            "address_1": address.line1, "address_2": address.line2, "city": address.city,
-            "state": address.region_code, "postcode": address.postal_code, "country": address.country_code}
+    data = {
+        "first_name": address.first_name,
+        "last_name": address.last_name,
+        "company": address.company,
+        "address_1": address.line1,
+        "address_2": address.line2,
+        "city": address.city,
+        "state": address.region_code,
+        "postcode": address.postal_code,
+        "country": address.country_code,
+    }
     if email is not None:
         data["email"] = email
     return {**data, "phone": address.phone}
@@ -110,70 +130,138 @@ class OrderRenderer:
     def _identity(self, line: LineItem) -> dict[str, Any]:
         product = self.catalog.product(line.product_id)
         variable = product is not None and self.catalog.is_variable(product)
-        return {"name": f"{line.title} - {line.variant_title}" if variable else line.title,
-                "product_id": line.product_id, "variation_id": line.variant_id if variable else 0,
-                "tax_class": "", "sku": line.sku, "parent_name": line.title if variable else None}
+        return {
+            "name": f"{line.title} - {line.variant_title}" if variable else line.title,
+            "product_id": line.product_id,
+            "variation_id": line.variant_id if variable else 0,
+            "tax_class": "",
+            "sku": line.sku,
+            "parent_name": line.title if variable else None,
+        }
 
     @staticmethod
     def _money(subtotal: Decimal, total: Decimal, tax: Decimal, rate_id: int, fmt: Formatter) -> dict[str, Any]:
-        return {"subtotal": fmt(subtotal), "subtotal_tax": fmt(tax), "total": fmt(total), "total_tax": fmt(tax),
-                "taxes": [{"id": rate_id, "total": fmt(tax), "subtotal": fmt(tax)}]}
+        return {
+            "subtotal": fmt(subtotal),
+            "subtotal_tax": fmt(tax),
+            "total": fmt(total),
+            "total_tax": fmt(tax),
+            "taxes": [{"id": rate_id, "total": fmt(tax), "subtotal": fmt(tax)}],
+        }
 
     def _line_json(self, amounts: LineAmounts, rate_id: int, fmt: Formatter) -> dict[str, Any]:
         line = amounts.line
         identity = self._identity(line)
-        attribute = [] if not identity["variation_id"] else [
-            {"id": line.id + 7_000_000, "key": "option", "value": line.variant_title, "display_key": "Option",
-             "display_value": line.variant_title}]
-        return {"id": line.id, **identity, "quantity": line.quantity,
-                **self._money(amounts.subtotal, amounts.total, amounts.tax, rate_id, fmt), "meta_data": attribute,
-                "price": money(amounts.total / line.quantity, 6).normalize(), "image": {"id": "", "src": ""}}
+        attribute = (
+            []
+            if not identity["variation_id"]
+            else [
+                {
+                    "id": line.id + 7_000_000,
+                    "key": "option",
+                    "value": line.variant_title,
+                    "display_key": "Option",
+                    "display_value": line.variant_title,
+                }
+            ]
+        )
+        return {
+            "id": line.id,
+            **identity,
+            "quantity": line.quantity,
+            **self._money(amounts.subtotal, amounts.total, amounts.tax, rate_id, fmt),
+            "meta_data": attribute,
+            "price": money(amounts.total / line.quantity, 6).normalize(),
+            "image": {"id": "", "src": ""},
+        }
 
     @staticmethod
     def _payment(order: Order) -> dict[str, Any]:
         method, title = PAYMENT_METHODS[order.id % len(PAYMENT_METHODS)]
         paid = order.financial_status in PAID
-        transaction = {"stripe": "pi_" + _digest("txn", order.id)[:24],
-                       "paypal": _digest("txn", order.id)[:17].upper()}.get(method, "") if paid else ""
-        return {"payment_method": method, "payment_method_title": title, "transaction_id": transaction,
-                **wc_dates("date_paid", order.created_at + timedelta(seconds=20) if paid else None)}
+        transaction = (
+            {"stripe": "pi_" + _digest("txn", order.id)[:24], "paypal": _digest("txn", order.id)[:17].upper()}.get(
+                method, ""
+            )
+            if paid
+            else ""
+        )
+        return {
+            "payment_method": method,
+            "payment_method_title": title,
+            "transaction_id": transaction,
+            **wc_dates("date_paid", order.created_at + timedelta(seconds=20) if paid else None),
+        }
 
     def _tax_parts(self, order: Order, amounts: OrderAmounts, fmt: Formatter) -> tuple[int, list[dict[str, Any]]]:
         country = order.shipping.country_code
         label, rate = TAX_BY_COUNTRY[country]
         rate_id = TAX_RATE_IDS[country]
-        line = {"id": self._item_id(order, 1), "rate_code": f"{country}-{label.upper()}-1", "rate_id": rate_id,
-                "label": label, "compound": False, "tax_total": fmt(amounts.cart_tax),
-                "shipping_tax_total": fmt(amounts.shipping_tax), "rate_percent": (rate * 100).normalize(),
-                "meta_data": []}
+        line = {
+            "id": self._item_id(order, 1),
+            "rate_code": f"{country}-{label.upper()}-1",
+            "rate_id": rate_id,
+            "label": label,
+            "compound": False,
+            "tax_total": fmt(amounts.cart_tax),
+            "shipping_tax_total": fmt(amounts.shipping_tax),
+            "rate_percent": (rate * 100).normalize(),
+            "meta_data": [],
+        }
         return rate_id, [line]
 
     @staticmethod
     def _item_id(order: Order, slot: int) -> int:
         return 5_000_000 + (order.id - 100_000) * 10 + slot
 
-    def _shipping_lines(self, order: Order, amounts: OrderAmounts, rate_id: int,
-                        fmt: Formatter) -> list[dict[str, Any]]:
+    def _shipping_lines(
+        self, order: Order, amounts: OrderAmounts, rate_id: int, fmt: Formatter
+    ) -> list[dict[str, Any]]:
         free = not amounts.shipping
         items = ", ".join(f"{line.title} &times; {line.quantity}" for line in order.lines)
-        return [{"id": self._item_id(order, 0), "method_title": "Free shipping" if free else order.shipping_title,
-                 "method_id": "free_shipping" if free else "flat_rate", "instance_id": "2" if free else "1",
-                 "total": fmt(amounts.shipping), "total_tax": fmt(amounts.shipping_tax),
-                 "taxes": [{"id": rate_id, "total": fmt(amounts.shipping_tax), "subtotal": ""}],
-                 "meta_data": [{"id": self._item_id(order, 9), "key": "Items", "display_key": "Items",
-                                "value": items, "display_value": items}]}]
+        return [
+            {
+                "id": self._item_id(order, 0),
+                "method_title": "Free shipping" if free else order.shipping_title,
+                "method_id": "free_shipping" if free else "flat_rate",
+                "instance_id": "2" if free else "1",
+                "total": fmt(amounts.shipping),
+                "total_tax": fmt(amounts.shipping_tax),
+                "taxes": [{"id": rate_id, "total": fmt(amounts.shipping_tax), "subtotal": ""}],
+                "meta_data": [
+                    {
+                        "id": self._item_id(order, 9),
+                        "key": "Items",
+                        "display_key": "Items",
+                        "value": items,
+                        "display_value": items,
+                    }
+                ],
+            }
+        ]
 
     def _coupon_lines(self, order: Order, amounts: OrderAmounts, fmt: Formatter) -> list[dict[str, Any]]:
-        return [{"id": self._item_id(order, 2 + n), "code": c.code, "discount": fmt(c.discount),
-                 "discount_tax": fmt(Decimal(0)), "discount_type": c.discount_type,
-                 "nominal_amount": c.nominal_amount.normalize(), "free_shipping": False, "meta_data": []}
-                for n, c in enumerate(amounts.coupons)]
+        return [
+            {
+                "id": self._item_id(order, 2 + n),
+                "code": c.code,
+                "discount": fmt(c.discount),
+                "discount_tax": fmt(Decimal(0)),
+                "discount_type": c.discount_type,
+                "nominal_amount": c.nominal_amount.normalize(),
+                "free_shipping": False,
+                "meta_data": [],
+            }
+            for n, c in enumerate(amounts.coupons)
+        ]
 
     def _meta_data(self, order: Order) -> list[dict[str, Any]]:
         base = 9_000_000 + (order.id - 100_000) * 10
-        return [_meta(base, "_shop_currency", order.currency),
-                _meta(base + 1, "_exchange_rate", str(order.exchange_rate)),
-                _meta(base + 2, "_order_total_base_currency", money_str(order.total, 2))]
+        return [
+            _meta(base, "_shop_currency", order.currency),
+            _meta(base + 1, "_exchange_rate", str(order.exchange_rate)),
+            _meta(base + 2, "_order_total_base_currency", money_str(order.total, 2)),
+        ]
 
     def order_json(self, order: Order, site: str, dp: int | None = None) -> dict[str, Any]:
         fmt = self.formatter(order, dp)
@@ -182,27 +270,47 @@ class OrderRenderer:
         status = woo_status(order)
         order_key = "wc_order_" + _digest("key", order.id)[:13]
         data: dict[str, Any] = {
-            "id": order.id, "parent_id": 0, "status": status, "currency": order.presentment_currency,
-            "version": WC_VERSION, "prices_include_tax": order.taxes_included,
-            **wc_dates("date_created", order.created_at), **wc_dates("date_modified", order.updated_at),
-            "discount_total": fmt(amounts.discount_total), "discount_tax": fmt(Decimal(0)),
-            "shipping_total": fmt(amounts.shipping), "shipping_tax": fmt(amounts.shipping_tax),
-            "cart_tax": fmt(amounts.cart_tax), "total": fmt(amounts.total), "total_tax": fmt(amounts.total_tax),
-            "customer_id": order.customer_id or 0, "order_key": order_key,
-            "billing": address_json(order.billing, order.email), "shipping": address_json(order.shipping),
-            **self._payment(order), "customer_ip_address": f"198.51.100.{order.id % 250 + 1}",
-            "customer_user_agent": USER_AGENT, "created_via": "checkout", "customer_note": order.note,
+            "id": order.id,
+            "parent_id": 0,
+            "status": status,
+            "currency": order.presentment_currency,
+            "version": WC_VERSION,
+            "prices_include_tax": order.taxes_included,
+            **wc_dates("date_created", order.created_at),
+            **wc_dates("date_modified", order.updated_at),
+            "discount_total": fmt(amounts.discount_total),
+            "discount_tax": fmt(Decimal(0)),
+            "shipping_total": fmt(amounts.shipping),
+            "shipping_tax": fmt(amounts.shipping_tax),
+            "cart_tax": fmt(amounts.cart_tax),
+            "total": fmt(amounts.total),
+            "total_tax": fmt(amounts.total_tax),
+            "customer_id": order.customer_id or 0,
+            "order_key": order_key,
+            "billing": address_json(order.billing, order.email),
+            "shipping": address_json(order.shipping),
+            **self._payment(order),
+            "customer_ip_address": f"198.51.100.{order.id % 250 + 1}",
+            "customer_user_agent": USER_AGENT,
+            "created_via": "checkout",
+            "customer_note": order.note,
             **wc_dates("date_completed", order.updated_at if status == "completed" else None),
-            "cart_hash": _digest("cart", order.id)[:32], "number": str(order.number),
+            "cart_hash": _digest("cart", order.id)[:32],
+            "number": str(order.number),
             "meta_data": self._meta_data(order),
             "line_items": [self._line_json(line, rate_id, fmt) for line in amounts.lines],
-            "tax_lines": tax_lines, "shipping_lines": self._shipping_lines(order, amounts, rate_id, fmt),
-            "fee_lines": [], "coupon_lines": self._coupon_lines(order, amounts, fmt),
-            "refunds": [{"id": r.id, "reason": r.note, "total": fmt(-refund_amounts(order, r).amount)}
-                        for r in order.refunds],
+            "tax_lines": tax_lines,
+            "shipping_lines": self._shipping_lines(order, amounts, rate_id, fmt),
+            "fee_lines": [],
+            "coupon_lines": self._coupon_lines(order, amounts, fmt),
+            "refunds": [
+                {"id": r.id, "reason": r.note, "total": fmt(-refund_amounts(order, r).amount)} for r in order.refunds
+            ],
             "payment_url": f"{site}/checkout/order-pay/{order.id}/?pay_for_order=true&key={order_key}",
-            "is_editable": status in ("pending", "on-hold"), "needs_payment": status == "pending",
-            "needs_processing": True, "currency_symbol": CURRENCY_SYMBOLS.get(order.presentment_currency, "&#36;"),
+            "is_editable": status in ("pending", "on-hold"),
+            "needs_payment": status == "pending",
+            "needs_processing": True,
+            "currency_symbol": CURRENCY_SYMBOLS.get(order.presentment_currency, "&#36;"),
             "_links": self._links(order, site),
         }
         if order.malformed and self.injector.faults.malformed:
@@ -211,8 +319,10 @@ class OrderRenderer:
 
     @staticmethod
     def _links(order: Order, site: str) -> dict[str, Any]:
-        links: dict[str, Any] = {"self": [{"href": f"{site}{API_PREFIX}/orders/{order.id}"}],
-                                 "collection": [{"href": f"{site}{API_PREFIX}/orders"}]}
+        links: dict[str, Any] = {
+            "self": [{"href": f"{site}{API_PREFIX}/orders/{order.id}"}],
+            "collection": [{"href": f"{site}{API_PREFIX}/orders"}],
+        }
         if order.customer_id:
             links["customer"] = [{"href": f"{site}{API_PREFIX}/customers/{order.customer_id}"}]
         return links
@@ -226,15 +336,40 @@ class OrderRenderer:
         for n, part in enumerate(amounts.lines):
             line = lines_by_id[part.line.line_item_id]
             refunded_id = str(line.id)
-            items.append({"id": refund.id * 10 + n, **self._identity(line), "quantity": -part.line.quantity,
-                          **self._money(-part.subtotal, -part.subtotal, -part.tax, rate_id, fmt),
-                          "meta_data": [{"id": refund.id * 10 + n, "key": "_refunded_item_id", "value": refunded_id,
-                                         "display_key": "_refunded_item_id", "display_value": refunded_id}],
-                          "price": -money(part.subtotal / part.line.quantity, 6).normalize()})
+            items.append(
+                {
+                    "id": refund.id * 10 + n,
+                    **self._identity(line),
+                    "quantity": -part.line.quantity,
+                    **self._money(-part.subtotal, -part.subtotal, -part.tax, rate_id, fmt),
+                    "meta_data": [
+                        {
+                            "id": refund.id * 10 + n,
+                            "key": "_refunded_item_id",
+                            "value": refunded_id,
+                            "display_key": "_refunded_item_id",
+                            "display_value": refunded_id,
+                        }
+                    ],
+                    "price": -money(part.subtotal / part.line.quantity, 6).normalize(),
+                }
+            )
         method = PAYMENT_METHODS[order.id % len(PAYMENT_METHODS)][0]
-        return {"id": refund.id, **wc_dates("date_created", refund.created_at), "amount": fmt(amounts.amount),
-                "reason": refund.note, "refunded_by": 1, "refunded_payment": method in ("stripe", "paypal"),
-                "meta_data": [], "line_items": items, "shipping_lines": [], "tax_lines": [], "fee_lines": [],
-                "_links": {"self": [{"href": f"{site}{API_PREFIX}/orders/{order.id}/refunds/{refund.id}"}],
-                           "collection": [{"href": f"{site}{API_PREFIX}/orders/{order.id}/refunds"}],
-                           "up": [{"href": f"{site}{API_PREFIX}/orders/{order.id}"}]}}
+        return {
+            "id": refund.id,
+            **wc_dates("date_created", refund.created_at),
+            "amount": fmt(amounts.amount),
+            "reason": refund.note,
+            "refunded_by": 1,
+            "refunded_payment": method in ("stripe", "paypal"),
+            "meta_data": [],
+            "line_items": items,
+            "shipping_lines": [],
+            "tax_lines": [],
+            "fee_lines": [],
+            "_links": {
+                "self": [{"href": f"{site}{API_PREFIX}/orders/{order.id}/refunds/{refund.id}"}],
+                "collection": [{"href": f"{site}{API_PREFIX}/orders/{order.id}/refunds"}],
+                "up": [{"href": f"{site}{API_PREFIX}/orders/{order.id}"}],
+            },
+        }

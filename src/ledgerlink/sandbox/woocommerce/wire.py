@@ -53,10 +53,14 @@ def no_route() -> WooError:
 
 def critical_error(status: int) -> dict[str, Any]:
     """What WordPress's fatal-error handler answers to a REST request."""
-    return {"code": "internal_server_error", "additional_errors": [], "data": {"status": status},
-            "message": "<p>There has been a critical error on this website.</p><p><a href=\"https://wordpress.org"
-                       "/documentation/article/faq-troubleshooting/\">Learn more about troubleshooting WordPress."
-                       "</a></p>"}
+    return {
+        "code": "internal_server_error",
+        "additional_errors": [],
+        "data": {"status": status},
+        "message": '<p>There has been a critical error on this website.</p><p><a href="https://wordpress.org'
+        '/documentation/article/faq-troubleshooting/">Learn more about troubleshooting WordPress.'
+        "</a></p>",
+    }
 
 
 def _json_number(value: Any) -> Any:
@@ -133,9 +137,12 @@ class DateRange:
 
     def admits(self, created: datetime, modified: datetime) -> bool:
         created, modified = to_second(created), to_second(modified)
-        return ((self.after is None or created > self.after) and (self.before is None or created < self.before)
-                and (self.modified_after is None or modified > self.modified_after)
-                and (self.modified_before is None or modified < self.modified_before))
+        return (
+            (self.after is None or created > self.after)
+            and (self.before is None or created < self.before)
+            and (self.modified_after is None or modified > self.modified_after)
+            and (self.modified_before is None or modified < self.modified_before)
+        )
 
 
 class Params:
@@ -152,8 +159,9 @@ class Params:
     def has(self, name: str) -> bool:
         return name in self.values and self.values[name] is not None
 
-    def integer(self, name: str, default: int | None = None, minimum: int | None = None,
-                maximum: int | None = None) -> int | None:
+    def integer(
+        self, name: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         if not self.has(name):
             return default
         raw = self.values[name]
@@ -162,8 +170,9 @@ class Params:
             return default
         value = int(raw)
         if minimum is not None and maximum is not None and not minimum <= value <= maximum:
-            self.fail(name, "rest_out_of_bounds",
-                      f"{name} must be between {minimum} (inclusive) and {maximum} (inclusive)")
+            self.fail(
+                name, "rest_out_of_bounds", f"{name} must be between {minimum} (inclusive) and {maximum} (inclusive)"
+            )
         elif minimum is not None and value < minimum:
             self.fail(name, "rest_out_of_bounds", f"{name} must be greater than or equal to {minimum}")
         return value
@@ -256,15 +265,22 @@ class Params:
 
     def check(self) -> None:
         if self.problems:
-            raise WooError(400, "rest_invalid_param", f"Invalid parameter(s): {', '.join(self.problems)}",
-                           params={name: message for name, (_, message) in self.problems.items()},
-                           details={name: {"code": code, "message": message, "data": None}
-                                    for name, (code, message) in self.problems.items()})
+            raise WooError(
+                400,
+                "rest_invalid_param",
+                f"Invalid parameter(s): {', '.join(self.problems)}",
+                params={name: message for name, (_, message) in self.problems.items()},
+                details={
+                    name: {"code": code, "message": message, "data": None}
+                    for name, (code, message) in self.problems.items()
+                },
+            )
 
 
 def invalid_json() -> WooError:
-    return WooError(400, "rest_invalid_json", "Invalid JSON body passed.", json_error_code=4,
-                    json_error_message="Syntax error")
+    return WooError(
+        400, "rest_invalid_json", "Invalid JSON body passed.", json_error_code=4, json_error_message="Syntax error"
+    )
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -306,4 +322,4 @@ def paginated(request: Request, items: list[Any], total: int, window: Window) ->
 
 
 def page_of(items: Sequence[Any], window: Window) -> list[Any]:
-    return list(items[window.start:window.start + window.per_page])
+    return list(items[window.start : window.start + window.per_page])
