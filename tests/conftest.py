@@ -25,6 +25,8 @@ from ledgerlink.testing import create_test_database, drop_test_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".ledgerlink-test"
+# The upstream platforms' official API descriptions (shared/specs, beside the checkout).
+SPECS_DIR = Path(os.environ.get("LEDGERLINK_SPECS_DIR", ROOT.parent / "shared" / "specs"))
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The BigCommerce sandbox against BigCommerce's own OpenAPI descriptions, and its behaviour as an upstream.
 
 Every response checked here is validated with openapi-core against the official description of its
-endpoint (/work/shared/specs/bigcommerce/*.yml), the request too where the description admits it.
+endpoint (../shared/specs/bigcommerce/*.yml), the request too where the description admits it.
 The sandbox is mounted as `ledgerlink sandbox` mounts it (server.build_app) and reached over ASGI.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,8 +28,9 @@ from ledgerlink.sandbox.bigcommerce import BigCommerceSandbox
 from ledgerlink.sandbox.bigcommerce.malformed import defect
 from ledgerlink.sandbox.dataset import Order, Store
 from ledgerlink.sandbox.server import build_app
+from tests.conftest import SPECS_DIR
 
-SPECS = Path("/work/shared/specs/bigcommerce")
+SPECS = SPECS_DIR / "bigcommerce"
 MOUNT = "http://sandbox/bigcommerce"
 ORDERS = 3000
 SEED = 7
