@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import subprocess
+import sys
+from typing import Any
+
 import typer
 import uvicorn
+from sqlalchemy import select
 
 from ledgerlink.cli.context import err, run_with_runtime
 from ledgerlink.logging_setup import configure_logging
@@ -45,27 +52,90 @@ def worker(
     run_with_runtime(body)
 
 
+def _start_sandbox(port: int, orders: int) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledgerlink", "sandbox", "--port", str(port), "--orders", str(orders)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise typer.Exit(f"the sandbox stores did not start (is port {port} taken?)")
+    return proc, json.loads(line)
+
+
+async def _demo_workspace(runtime: Runtime, stores: dict[str, Any]) -> tuple[str, list[str]]:
+    """The demo workspace, an admin key, one integration per sandbox store, and their first syncs."""
+    from ledgerlink.auth import access
+    from ledgerlink.connectors.registry import get_provider
+    from ledgerlink.errors import Conflict, NotFound
+    from ledgerlink.integrations import service
+    from ledgerlink.models import Integration
+    from ledgerlink.sync import runs
+
+    async with runtime.sessions() as session:
+        try:
+            workspace = await access.workspace_by_name(session, "demo")
+        except NotFound:
+            workspace = await access.create_workspace(session, "demo")
+        key = (await access.create_api_key(session, workspace.id, ["admin:all"], "demo")).secret
+    lines = []
+    for provider, store in stores.items():
+        if get_provider(provider).connector is None:
+            continue
+        name = f"Demo {get_provider(provider).name}"
+        async with runtime.sessions() as session:
+            existing = (
+                await session.execute(
+                    select(Integration).where(Integration.workspace_id == workspace.id, Integration.name == name)
+                )
+            ).scalar_one_or_none()
+            if existing is None:
+                integration = await service.setup_integration(
+                    session, runtime.secrets, workspace.id, provider, service.SetupInput(name, store["credentials"])
+                )
+            else:
+                integration = await service.update_integration(
+                    session,
+                    runtime.secrets,
+                    workspace.id,
+                    existing.id,
+                    service.UpdateInput(credentials=store["credentials"]),
+                )
+            for stream in ("locations", "products", "customers", "orders", "inventory"):
+                with contextlib.suppress(Conflict):  # already syncing since an earlier start
+                    await runs.start_run(
+                        session, workspace.id, integration.id, runs.RunRequest(stream=stream, trigger="cli")
+                    )
+        lines.append(f"{integration.id}  {name}  ({store['counts']['orders']} orders upstream)")
+    return key, lines
+
+
 def demo(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
+    sandbox_port: int = typer.Option(8900, help="Where the sandbox stores listen"),
+    orders: int = typer.Option(2000, help="Orders in each sandbox store"),
 ) -> None:
-    """Start the hub on the embedded database with a demo workspace and print an admin key to try it."""
-    from ledgerlink.auth import access
-    from ledgerlink.errors import NotFound
-
-    async def body(runtime: Runtime) -> str:
-        async with runtime.sessions() as session:
-            try:
-                workspace = await access.workspace_by_name(session, "demo")
-            except NotFound:
-                workspace = await access.create_workspace(session, "demo")
-            return (await access.create_api_key(session, workspace.id, ["admin:all"], "demo")).secret
-
-    key = run_with_runtime(body)
-    err.print(f"[bold]ledgerlink demo[/bold] on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    err.print(f"admin key for workspace 'demo': [green]{key}[/green]")
-    err.print(f"try: curl -H 'X-API-Key: {key}' http://{host}:{port}/v1/integrations/available")
-    _serve(host, port, 4)
+    """The hub on the embedded database, sandbox stores beside it, an integration per store syncing
+    in the background, and an admin key to look at it all with."""
+    sandbox, stores = _start_sandbox(sandbox_port, orders)
+    try:
+        key, lines = run_with_runtime(lambda runtime: _demo_workspace(runtime, stores))
+        base = f"http://{host}:{port}"
+        err.print(f"[bold]ledgerlink demo[/bold] on {base}  (API docs: {base}/docs)")
+        err.print(f"admin key for workspace 'demo': [green]{key}[/green]")
+        for line in lines:
+            err.print(f"  syncing {line}")
+        err.print(f"watch:  curl -H 'X-API-Key: {key}' {base}/v1/sync-runs")
+        err.print(f"orders: curl -H 'X-API-Key: {key}' '{base}/v1/orders?limit=5'")
+        _serve(host, port, 4)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(10)
 
 
 def register(app: typer.Typer) -> None:
