@@ -107,14 +107,11 @@ async def setup_integration(
         verified_at=now if verified else None,
     )
     session.add(integration)
-    emit(
+    _announce(
         session,
-        workspace_id=workspace_id,
-        type="integration.created",
-        source=provider.id,
-        integration_id=integration.id,
-        subject_id=integration.id,
-        data={
+        integration,
+        "integration.created",
+        {
             "integrationId": integration.id,
             "provider": provider.id,
             "name": data.name,
@@ -193,14 +190,11 @@ async def update_integration(
         integration.last_error = None
         changed.append("credentials")
     if changed:
-        emit(
+        _announce(
             session,
-            workspace_id=workspace_id,
-            type="integration.updated",
-            source=provider.id,
-            integration_id=integration.id,
-            subject_id=integration.id,
-            data={"integrationId": integration.id, "changed": changed, "status": integration.status},
+            integration,
+            "integration.updated",
+            {"integrationId": integration.id, "changed": changed, "status": integration.status},
         )
     try:
         await session.commit()
@@ -226,14 +220,11 @@ async def verify_integration(
     integration.last_error = None
     if integration.status != "disabled":
         integration.status = "active"
-    emit(
+    _announce(
         session,
-        workspace_id=workspace_id,
-        type="integration.updated",
-        source=provider.id,
-        integration_id=integration.id,
-        subject_id=integration.id,
-        data={"integrationId": integration.id, "changed": ["verified"], "status": integration.status},
+        integration,
+        "integration.updated",
+        {"integrationId": integration.id, "changed": ["verified"], "status": integration.status},
     )
     await session.commit()
     return integration
@@ -249,14 +240,11 @@ async def set_enabled(session: AsyncSession, workspace_id: str, integration_id: 
     else:
         integration.status = "disabled"
         integration.disabled_at = datetime.now(UTC)
-    emit(
+    _announce(
         session,
-        workspace_id=workspace_id,
-        type="integration.enabled" if enabled else "integration.disabled",
-        source=integration.provider,
-        integration_id=integration.id,
-        subject_id=integration.id,
-        data={"integrationId": integration.id, "status": integration.status},
+        integration,
+        "integration.enabled" if enabled else "integration.disabled",
+        {"integrationId": integration.id, "status": integration.status},
     )
     await session.commit()
     return integration
@@ -264,17 +252,22 @@ async def set_enabled(session: AsyncSession, workspace_id: str, integration_id: 
 
 async def remove_integration(session: AsyncSession, workspace_id: str, integration_id: str) -> None:
     integration = await get_integration(session, workspace_id, integration_id)
+    _announce(session, integration, "integration.removed", {"integrationId": integration.id, "name": integration.name})
+    await session.delete(integration)
+    await session.commit()
+
+
+def _announce(session: AsyncSession, integration: Integration, event_type: str, data: dict[str, Any]) -> None:
+    """An integration's own lifecycle event, in the caller's transaction."""
     emit(
         session,
-        workspace_id=workspace_id,
-        type="integration.removed",
+        workspace_id=integration.workspace_id,
+        type=event_type,
         source=integration.provider,
         integration_id=integration.id,
         subject_id=integration.id,
-        data={"integrationId": integration.id, "name": integration.name},
+        data=data,
     )
-    await session.delete(integration)
-    await session.commit()
 
 
 def public_view(integration: Integration) -> dict[str, Any]:

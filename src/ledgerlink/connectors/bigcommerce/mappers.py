@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerlink.canonical import records as rec
+from ledgerlink.canonical.currencies import OrderCurrencies, order_totals
 from ledgerlink.canonical.money import parse_decimal, to_minor
 from ledgerlink.connectors.framework.parsing import required_time, utc_time
 
@@ -65,13 +66,9 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-@dataclass(frozen=True)
-class Money:
-    """An order's two currencies: amounts arrive in `shop`; `rate` is presentment units per shop unit."""
-
-    shop: str
-    presentment: str
-    rate: Decimal
+class Money(OrderCurrencies):
+    """BigCommerce v2 states amounts in the store (shop) currency; `currency_exchange_rate` is
+    presentment units per store unit."""
 
     @classmethod
     def of(cls, order: dict[str, Any]) -> Money:
@@ -79,18 +76,10 @@ class Money:
         presentment = _currency(order.get("currency_code") or shop)
         if presentment == shop:
             return cls(shop, presentment, Decimal(1))
-        rate = parse_decimal(order.get("currency_exchange_rate"))
-        if rate <= 0:
-            raise ValueError(f"currency_exchange_rate must be positive, got {order.get('currency_exchange_rate')!r}")
-        return cls(shop, presentment, rate)
+        return cls(shop, presentment, parse_decimal(order.get("currency_exchange_rate")))
 
     def pair(self, amount: Decimal) -> tuple[int, int]:
-        """(shop minor units, presentment minor units) of a shop-currency amount."""
-        return to_minor(amount, self.shop), to_minor(amount * self.rate, self.presentment)
-
-    @property
-    def shop_per_presentment(self) -> Decimal | None:
-        return None if self.shop == self.presentment else 1 / self.rate
+        return self.from_shop(amount)
 
 
 @dataclass(frozen=True)
@@ -307,16 +296,7 @@ def map_order(order: dict[str, Any]) -> rec.Order:
         presentment_currency=money.presentment,
         exchange_rate=money.shop_per_presentment,
         taxes_included=includes_tax,
-        subtotal=pairs["subtotal"][0],
-        subtotal_presentment=pairs["subtotal"][1],
-        discount=pairs["discount"][0],
-        discount_presentment=pairs["discount"][1],
-        shipping=pairs["shipping"][0],
-        shipping_presentment=pairs["shipping"][1],
-        tax=pairs["tax"][0],
-        tax_presentment=pairs["tax"][1],
-        total=pairs["total"][0],
-        total_presentment=pairs["total"][1],
+        **order_totals(pairs),
         placed_at=utc_time(order.get("date_created")),
         updated_at=updated_at,
         closed_at=(utc_time(order.get("date_shipped")) or updated_at) if status == "closed" else None,

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerlink.canonical import records as rec
+from ledgerlink.canonical.currencies import OrderCurrencies, order_totals
 from ledgerlink.canonical.money import parse_decimal, to_minor
 from ledgerlink.connectors.framework.parsing import required_time, utc_time
 
@@ -33,24 +34,20 @@ def _meta(record: dict[str, Any], key: str) -> Any:
     return next((m.get("value") for m in record.get("meta_data") or [] if m.get("key") == key), None)
 
 
-class _Amounts:
-    """Converts an order's amounts (in its own currency) to minor units in both currencies."""
+class _Amounts(OrderCurrencies):
+    """WooCommerce states amounts in the order's (presentment) currency."""
 
-    def __init__(self, order: dict[str, Any]) -> None:
-        self.presentment = str(order["currency"]).upper()
-        self.shop = str(_meta(order, "_shop_currency") or self.presentment).upper()
-        rate = _meta(order, "_exchange_rate")
-        self.rate = parse_decimal(rate) if rate not in (None, "") and self.shop != self.presentment else Decimal(1)
-        if self.rate <= 0:
-            raise ValueError(f"exchange rate must be positive, got {rate!r}")
+    @classmethod
+    def of(cls, order: dict[str, Any]) -> _Amounts:
+        meta = {m.get("key"): m.get("value") for m in order.get("meta_data") or []}
+        presentment = str(order["currency"]).upper()
+        shop = str(meta.get("_shop_currency") or presentment).upper()
+        rate = meta.get("_exchange_rate")
+        same = rate in (None, "") or shop == presentment
+        return cls(shop, presentment, Decimal(1) if same else parse_decimal(rate))
 
     def pair(self, value: Any) -> tuple[int, int]:
-        amount = parse_decimal(value)
-        return to_minor(amount / self.rate, self.shop), to_minor(amount, self.presentment)
-
-    @property
-    def shop_per_presentment(self) -> Decimal | None:
-        return None if self.shop == self.presentment else 1 / self.rate
+        return self.from_presentment(parse_decimal(value))
 
 
 def _address(a: dict[str, Any] | None) -> rec.Address | None:
@@ -148,7 +145,7 @@ def _refund(refund: dict[str, Any], money: _Amounts) -> rec.Refund:
 
 
 def map_order(order: dict[str, Any]) -> rec.Order:
-    money = _Amounts(order)
+    money = _Amounts.of(order)
     includes_tax = bool(order.get("prices_include_tax"))
     rates = _tax_rates(order)
     status, financial, fulfillment = ORDER_STATUS.get(order["status"], ("open", None, None))
@@ -201,16 +198,7 @@ def map_order(order: dict[str, Any]) -> rec.Order:
         presentment_currency=money.presentment,
         exchange_rate=money.shop_per_presentment,
         taxes_included=includes_tax,
-        subtotal=pairs["subtotal"][0],
-        subtotal_presentment=pairs["subtotal"][1],
-        discount=pairs["discount"][0],
-        discount_presentment=pairs["discount"][1],
-        shipping=pairs["shipping"][0],
-        shipping_presentment=pairs["shipping"][1],
-        tax=pairs["tax"][0],
-        tax_presentment=pairs["tax"][1],
-        total=pairs["total"][0],
-        total_presentment=pairs["total"][1],
+        **order_totals(pairs),
         placed_at=utc_time(order.get("date_created_gmt")),
         updated_at=required_time(order.get("date_modified_gmt")),
         closed_at=utc_time(order.get("date_completed_gmt")),
