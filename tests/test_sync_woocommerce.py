@@ -199,3 +199,24 @@ async def test_inventory_push_sets_and_adjusts_without_echo(client, runtime, san
     assert stored["onHand"] == 145
     echo = await sync(client, runtime, tenant.headers, iid, "inventory", syncType="full", batchSize=100)
     assert echo["inventoryUpdated"] == 0  # our own push coming back changes nothing
+
+
+async def test_refused_credentials_fail_the_run_and_flag_the_integration(client, runtime, sandbox):
+    tenant = await make_tenant(runtime)
+    creds = {**sandbox.credentials(PROVIDER), "consumerSecret": "cs_" + "0" * 40}
+    r = await client.post(
+        f"/v1/integrations/{PROVIDER}/setup", headers=tenant.headers, json={"name": "wrong", "credentials": creds}
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_CREDENTIALS"
+    r = await client.post(
+        f"/v1/integrations/{PROVIDER}/setup",
+        headers=tenant.headers,
+        json={"name": "wrong", "credentials": creds, "verify": False},
+    )
+    iid = r.json()["data"]["id"]
+    run = await sync(client, runtime, tenant.headers, iid, "orders")
+    assert run["state"] == "failed" and run["errorCode"] == "AUTH_FAILED", run
+    integration = (await client.get(f"/v1/integrations/{iid}", headers=tenant.headers)).json()["data"]
+    assert integration["status"] == "error" and integration["lastError"]
+    events = (await client.get(f"/v1/events?integrationId={iid}", headers=tenant.headers)).json()["data"]
+    assert {"integration.error", "sync.failed"} <= {e["event"] for e in events}

@@ -155,8 +155,18 @@ async def _finish(
         run.finished_at = datetime.now(UTC)
         run.token = None
         integration = await session.get(Integration, run.integration_id)
-        if integration is not None and code in ("AUTH_FAILED",):
+        if integration is not None and code == "AUTH_FAILED":
+            # Retrying cannot help until someone fixes the credentials: say so once, loudly.
             integration.status, integration.last_error = "error", message
+            emit(
+                session,
+                workspace_id=run.workspace_id,
+                type="integration.error",
+                source=integration.provider,
+                integration_id=integration.id,
+                subject_id=integration.id,
+                data={"integrationId": integration.id, "code": code, "message": message, "syncId": run.id},
+            )
         emit(
             session,
             workspace_id=run.workspace_id,
