@@ -146,8 +146,10 @@ async def _finish(
     runtime: Runtime, run_id: str, status: str, code: str | None = None, message: str | None = None
 ) -> None:
     async with runtime.sessions.begin() as session:
-        run = (await session.execute(select(SyncRun).where(SyncRun.id == run_id).with_for_update())).scalar_one()
-        if run.status in FINISHED:
+        run = (
+            await session.execute(select(SyncRun).where(SyncRun.id == run_id).with_for_update())
+        ).scalar_one_or_none()
+        if run is None or run.status in FINISHED:  # finished elsewhere, or its integration was removed
             return
         if status == "succeeded" and run.failed:
             status = "completed_with_errors"
