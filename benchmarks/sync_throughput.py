@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from ledgerlink.sync.engine import execute_run
 from ledgerlink.testing import create_test_database, drop_test_database
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("LEDGERLINK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8")  # the sandbox is on loopback
 
 
 def start_sandbox(orders: int, provider: str) -> tuple[subprocess.Popen[str], dict]:

@@ -23,6 +23,10 @@ from ledgerlink.runtime import Runtime, build_runtime
 from ledgerlink.settings import Settings
 from ledgerlink.testing import create_test_database, drop_test_database
 
+# Every process the tests start (and this one) may call upstreams on loopback only: the sandbox.
+os.environ["LEDGERLINK_ALLOWED_PRIVATE_NETWORKS"] = "127.0.0.0/8"
+os.environ["LEDGERLINK_UPSTREAM_PUBLIC"] = "false"
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".ledgerlink-test"
 # The upstream platforms' official API descriptions (shared/specs, beside the checkout).

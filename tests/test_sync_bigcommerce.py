@@ -266,7 +266,8 @@ async def test_a_change_without_location_goes_to_the_default_location() -> None:
         sent.append((request.method, request.url.path, json.loads(request.content)))
         return httpx.Response(200, json={"transaction_id": "t"}, headers={"X-Rate-Limit-Requests-Left": "10"})
 
-    creds = BigCommerceCredentials(storeHash="abc123def", accessToken="secret-token")
+    # A loopback base URL: the tests' network policy allows nothing else, and the mock answers anyway.
+    creds = BigCommerceCredentials(storeHash="abc123def", accessToken="secret-token", apiBaseUrl="http://127.0.0.1:9")
     connector = BigCommerceConnector(creds, transport=httpx.MockTransport(answer))
     async with connector.client() as upstream:
         results = await connector.push_inventory(upstream, [InventoryChange("SKU-1", None, 7, "set", "40001")])

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         le=600.0,
         description="Seconds without a heartbeat after which a worker is presumed dead and its jobs requeued.",
     )
+    allowed_private_networks: str = Field(
+        default="", description="CIDRs of internal addresses upstream calls may reach (127.0.0.0/8 for the sandbox)."
+    )
+    upstream_public: bool = Field(default=True, description="false: upstream calls may reach no public address.")
     task_modules: str = Field(default="", description="Comma-separated extra modules that register tasks (plugins).")
 
     @field_validator("database_url")

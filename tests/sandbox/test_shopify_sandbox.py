@@ -538,3 +538,28 @@ async def test_injected_faults_and_malformed_orders(api: Api, shop: ShopifySandb
     await api.client.post("/_sandbox/faults", json={"malformed": False})
     healthy = (await api.data(query))["order"]["totalPriceSet"]["shopMoney"]["amount"]
     assert Decimal(healthy) == shop.store.order(broken).total
+
+
+async def test_the_bucket_is_resized_and_drained_through_the_control_endpoint(api: Api, shop: ShopifySandbox) -> None:
+    query = "{ customers(first: 30) { nodes { id email } } }"  # costs 32
+    small = await api.client.post("/_sandbox/throttle", json={"maximumAvailable": 100, "restoreRate": 50})
+    assert small.status_code == 200
+    assert small.json() == {"maximumAvailable": 100.0, "currentlyAvailable": 100, "restoreRate": 50.0, "spent": 0.0}
+    body = await api.gql(query)
+    assert body["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 100.0
+    spent = (await api.client.get("/_sandbox/throttle")).json()["spent"]
+    assert spent == body["extensions"]["cost"]["actualQueryCost"]  # charged the requested cost, refunded the rest
+
+    drained = await api.client.post("/_sandbox/throttle", json={"currentlyAvailable": 0})
+    assert drained.json()["currentlyAvailable"] == 0 and drained.json()["maximumAvailable"] == 100.0
+    throttled = await api.gql(query)
+    assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
+    assert shop.injector.stats.over_limit == 1
+
+    refused = await api.client.post("/_sandbox/throttle", json={"restoreRate": 0})
+    assert refused.status_code == 400
+    unknown = await api.client.post("/_sandbox/throttle", json={"bucket": 1})
+    assert unknown.status_code == 400
+    restored = (await api.client.delete("/_sandbox/throttle")).json()
+    assert restored["maximumAvailable"] == 2000.0 and restored["restoreRate"] == 100.0
+    assert restored["currentlyAvailable"] == 2000

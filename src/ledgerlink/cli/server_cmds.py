@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from ledgerlink.cli.context import err, run_with_runtime
 from ledgerlink.logging_setup import configure_logging
 from ledgerlink.runtime import Runtime
-from ledgerlink.settings import get_settings
+from ledgerlink.settings import get_settings, reset_settings_cache
 
 
 def _serve(host: str, port: int, concurrency: int) -> None:
@@ -122,6 +123,10 @@ def demo(
 ) -> None:
     """The hub on the embedded database, sandbox stores beside it, an integration per store syncing
     in the background, and an admin key to look at it all with."""
+    # The sandbox stores listen on loopback, which upstream calls may not reach by default.
+    allowed = os.environ.get("LEDGERLINK_ALLOWED_PRIVATE_NETWORKS", "")
+    os.environ["LEDGERLINK_ALLOWED_PRIVATE_NETWORKS"] = ",".join(filter(None, [allowed, "127.0.0.0/8"]))
+    reset_settings_cache()
     sandbox, stores = _start_sandbox(sandbox_port, orders)
     try:
         key, lines = run_with_runtime(lambda runtime: _demo_workspace(runtime, stores))

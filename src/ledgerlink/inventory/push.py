@@ -71,7 +71,7 @@ async def push_inventory(
         if not (result.ok and result.quantity_after is not None and change.sku in known):
             continue
         variant_id = known[change.sku][0]
-        location = change.location_external_id or connector.default_location
+        location = result.location_external_id or change.location_external_id or connector.default_location
         row = (
             await session.execute(
                 _RECORD,

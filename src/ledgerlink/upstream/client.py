@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ledgerlink.settings import get_settings
 from ledgerlink.upstream.budget import Budget
 from ledgerlink.upstream.errors import (
     UpstreamAuthFailed,
@@ -25,6 +26,7 @@ from ledgerlink.upstream.errors import (
     UpstreamRejected,
     UpstreamUnavailable,
 )
+from ledgerlink.upstream.network import GuardedTransport, NetworkPolicy
 from ledgerlink.upstream.policy import Action, ResponsePolicy, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -73,9 +75,13 @@ class UpstreamClient:
                 headers=self.headers,
                 auth=self.auth,
                 timeout=self.timeout,
-                transport=self.transport,
+                # Every request's destination is checked first: apiBaseUrl is user input.
+                transport=GuardedTransport(
+                    network_policy(),
+                    self.transport
+                    or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=20, max_keepalive_connections=20)),
+                ),
                 follow_redirects=False,
-                limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
             )
         return self._http
 
@@ -117,10 +123,9 @@ class UpstreamClient:
                 continue
 
             payload = _parse(response)
-            if self.budget is not None:
-                remaining = self.policy.remaining(response, payload)
-                if remaining is not None:
-                    await self.budget.align(*remaining)
+            remaining = self.policy.remaining(response, payload) if self.budget is not None else None
+            if self.budget is not None and remaining is not None:
+                await self.budget.align(*remaining)
             action = self.policy.classify(response, payload)
             if action is Action.SUCCESS:
                 if payload is _NOT_JSON:
@@ -142,7 +147,8 @@ class UpstreamClient:
                         upstream_status=response.status_code,
                         body=excerpt,
                     )
-                if self.budget is not None:
+                if self.budget is not None and remaining is None:
+                    # Only when the upstream did not say what is left: then stop every process for `wait`.
                     await self.budget.pause(wait)
                 await self._sleep(wait, retry=False)
                 continue
@@ -174,6 +180,11 @@ class UpstreamClient:
             self.stats.retries += 1
         self.stats.waited_seconds += seconds
         await asyncio.sleep(seconds)
+
+
+def network_policy() -> NetworkPolicy:
+    settings = get_settings()
+    return NetworkPolicy.parse(settings.allowed_private_networks, settings.upstream_public)
 
 
 class _NotJson:

@@ -38,4 +38,6 @@ PROVIDER = ProviderSpec(
     category="ecommerce",
     credentials=ShopifyCredentials,
     from_generic=_from_generic,
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
+    connector="ledgerlink.connectors.shopify.connector:ShopifyConnector",
 )

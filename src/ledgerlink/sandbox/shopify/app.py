@@ -1,5 +1,6 @@
 """The HTTP side: `POST /admin/api/{version}/graphql.json` (any version, answered with 2026-10), plus the
-sandbox's own endpoints under `/_sandbox` (faults, touching an order, bulk operation results)."""
+sandbox's own endpoints under `/_sandbox` (faults, the cost bucket's size, touching an order, bulk
+operation results)."""
 
 from __future__ import annotations
 
@@ -77,8 +78,9 @@ class GraphQLEndpoint:
         prepared = prepare(*body)
         if isinstance(prepared, list):
             return shopify_response(request_errors(prepared))
-        return shopify_response(await self.metered(prepared, Ctx(sandbox.state, sandbox.injector.faults.malformed,
-                                                                 mount_url(request))))
+        return shopify_response(
+            await self.metered(prepared, Ctx(sandbox.state, sandbox.injector.faults.malformed, mount_url(request)))
+        )
 
     async def metered(self, prepared: Prepared, ctx: Ctx) -> dict[str, Any]:
         """Charge the requested cost (refusing what the bucket cannot pay), execute, refund the unused part.
@@ -109,8 +111,11 @@ class GraphQLEndpoint:
         return answer
 
     def cost_extension(self, requested: int, actual: int | None) -> dict[str, Any]:
-        return {"requestedQueryCost": requested, "actualQueryCost": actual,
-                "throttleStatus": self.sandbox.bucket.status()}
+        return {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": self.sandbox.bucket.status(),
+        }
 
 
 def _touch_changes(raw: bytes) -> tuple[datetime | None, dict[str, Any]]:
@@ -121,11 +126,44 @@ def _touch_changes(raw: bytes) -> tuple[datetime | None, dict[str, Any]]:
     return (datetime.fromisoformat(at) if at else None), changes
 
 
+def _bucket_changes(raw: bytes) -> dict[str, float]:
+    changes = json.loads(raw) if raw.strip() else {}
+    if not isinstance(changes, dict) or not set(changes) <= {"maximumAvailable", "restoreRate", "currentlyAvailable"}:
+        raise ValueError("expected an object with maximumAvailable, restoreRate and/or currentlyAvailable")
+    return {key: float(value) for key, value in changes.items()}
+
+
+def bucket_report(sandbox: ShopifySandbox) -> dict[str, Any]:
+    return {**sandbox.bucket.status(), "spent": sandbox.bucket.spent}
+
+
+async def throttle_endpoint(sandbox: ShopifySandbox, request: Request) -> Response:
+    """GET: the cost bucket and the points spent from it. POST {maximumAvailable?, restoreRate?,
+    currentlyAvailable?}: resize it (full unless currentlyAvailable says otherwise). DELETE: the original size."""
+    bucket = sandbox.bucket
+    try:
+        if request.method == "POST":
+            changes = _bucket_changes(await request.body())
+            bucket.configure(
+                changes.get("maximumAvailable", bucket.maximum),
+                changes.get("restoreRate", bucket.restore_rate),
+                changes.get("currentlyAvailable"),
+            )
+        elif request.method == "DELETE":
+            bucket.configure(*sandbox.bucket_size)
+    except (TypeError, ValueError) as exc:
+        return JSONResponse({"error": f"invalid bucket: {exc}"}, status_code=400)
+    return JSONResponse(bucket_report(sandbox))
+
+
 def build_app(sandbox: ShopifySandbox) -> Starlette:
     store, injector = sandbox.store, sandbox.injector
 
     async def faults(request: Request) -> Response:
         return await control_endpoint(sandbox.injector, request)
+
+    async def throttle(request: Request) -> Response:
+        return await throttle_endpoint(sandbox, request)
 
     async def touch(request: Request) -> Response:
         """POST /_sandbox/orders/{id}/touch [{field: value, at?}]: change an order as a merchant would."""
@@ -136,8 +174,9 @@ def build_app(sandbox: ShopifySandbox) -> Starlette:
             return JSONResponse({"error": "order not found"}, status_code=404)
         except (TypeError, ValueError) as exc:
             return JSONResponse({"error": f"invalid change: {exc}"}, status_code=400)
-        return JSONResponse({"id": gid("Order", order.id), "legacyResourceId": str(order.id),
-                             "updatedAt": iso(order.updated_at)})
+        return JSONResponse(
+            {"id": gid("Order", order.id), "legacyResourceId": str(order.id), "updatedAt": iso(order.updated_at)}
+        )
 
     async def bulk_result(request: Request) -> Response:
         fault = await injector.before(request)
@@ -148,12 +187,12 @@ def build_app(sandbox: ShopifySandbox) -> Starlette:
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(path, media_type="application/jsonl")
 
-    return Starlette(routes=[
-        Route("/admin/api/{version}/graphql.json", GraphQLEndpoint(sandbox).handle, methods=["POST"]),
-        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
-        Route("/_sandbox/orders/{order_id:int}/touch", touch, methods=["POST"]),
-        Route("/_sandbox/bulk/{operation_id:int}.jsonl", bulk_result, methods=["GET"]),
-    ])
-
-
-
+    return Starlette(
+        routes=[
+            Route("/admin/api/{version}/graphql.json", GraphQLEndpoint(sandbox).handle, methods=["POST"]),
+            Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+            Route("/_sandbox/throttle", throttle, methods=["GET", "POST", "DELETE"]),
+            Route("/_sandbox/orders/{order_id:int}/touch", touch, methods=["POST"]),
+            Route("/_sandbox/bulk/{operation_id:int}.jsonl", bulk_result, methods=["GET"]),
+        ]
+    )

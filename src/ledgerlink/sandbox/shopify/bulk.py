@@ -106,9 +106,14 @@ class BulkOperations:
         except BulkQueryError as error:
             return {"bulkOperation": None, "userErrors": [error.payload]}
         if sum(op.status in ACTIVE for op in self._operations.values()) >= MAX_RUNNING:
-            return {"bulkOperation": None, "userErrors": [BulkQueryError(
-                f"A maximum of {MAX_RUNNING} bulk query operations can run at the same time.",
-                "LIMIT_REACHED").payload]}
+            return {
+                "bulkOperation": None,
+                "userErrors": [
+                    BulkQueryError(
+                        f"A maximum of {MAX_RUNNING} bulk query operations can run at the same time.", "LIMIT_REACHED"
+                    ).payload
+                ],
+            }
         op = BulkOperation(next(self._ids), query, self.state.clock(), ctx.mount_url)
         self._operations[op.id] = op
         op.task = asyncio.get_running_loop().create_task(self._run(op, document, ctx.malformed))
@@ -118,11 +123,17 @@ class BulkOperations:
         parsed = parse_gid(ident)
         op = self.get(parsed.ident) if parsed.kind == "BulkOperation" else None
         if op is None:
-            return {"bulkOperation": None,
-                    "userErrors": [{"field": ["id"], "message": "Bulk operation does not exist"}]}
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["id"], "message": "Bulk operation does not exist"}],
+            }
         if op.status not in ACTIVE:
-            return {"bulkOperation": op, "userErrors": [
-                {"field": None, "message": f"A bulk operation cannot be canceled when it is {op.status.lower()}"}]}
+            return {
+                "bulkOperation": op,
+                "userErrors": [
+                    {"field": None, "message": f"A bulk operation cannot be canceled when it is {op.status.lower()}"}
+                ],
+            }
         op.cancel_requested, op.status = True, "CANCELING"
         return {"bulkOperation": op, "userErrors": []}
 
@@ -172,6 +183,7 @@ class BulkOperations:
 
 # --- JSONL ---------------------------------------------------------------------------------------
 
+
 def connection_nodes(value: Any) -> list[dict[str, Any]] | None:
     """The nodes of a connection result ({edges{node}} or {nodes}); None if `value` is not one."""
     if not isinstance(value, dict) or not value or not set(value) <= {"edges", "nodes", "pageInfo"}:
@@ -216,6 +228,7 @@ def _cut_connections(value: Any) -> tuple[Any, list[dict[str, Any]]]:
 
 # --- validating and preparing the query ----------------------------------------------------------
 
+
 class BulkQueryError(Exception):
     def __init__(self, message: str, code: str = "INVALID") -> None:
         super().__init__(message)
@@ -246,9 +259,13 @@ def prepare_bulk_query(schema: GraphQLSchema, text: str) -> DocumentNode:
     if depth > MAX_DEPTH:
         raise BulkQueryError(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_DEPTH}.")
     selection = _with_ids(schema, query_type, operation.selection_set)
-    new_operation = OperationDefinitionNode(operation=operation.operation, name=operation.name,
-                                            variable_definitions=operation.variable_definitions,
-                                            directives=operation.directives, selection_set=selection)
+    new_operation = OperationDefinitionNode(
+        operation=operation.operation,
+        name=operation.name,
+        variable_definitions=operation.variable_definitions,
+        directives=operation.directives,
+        selection_set=selection,
+    )
     return DocumentNode(definitions=(*[d for d in document.definitions if d is not operation], new_operation))
 
 
@@ -283,12 +300,20 @@ def _with_ids(schema: GraphQLSchema, parent: GraphQLNamedType, selection: Select
     selections = []
     for node in selection.selections:
         if isinstance(node, FieldNode) and node.selection_set and (named := _field_type(parent, node)):
-            node = FieldNode(alias=node.alias, name=node.name, arguments=node.arguments, directives=node.directives,
-                             selection_set=_with_ids(schema, named, node.selection_set))
+            node = FieldNode(
+                alias=node.alias,
+                name=node.name,
+                arguments=node.arguments,
+                directives=node.directives,
+                selection_set=_with_ids(schema, named, node.selection_set),
+            )
         elif isinstance(node, InlineFragmentNode) and node.type_condition:
             condition = schema.get_type(node.type_condition.name.value) or parent
-            node = InlineFragmentNode(type_condition=node.type_condition, directives=node.directives,
-                                      selection_set=_with_ids(schema, condition, node.selection_set))
+            node = InlineFragmentNode(
+                type_condition=node.type_condition,
+                directives=node.directives,
+                selection_set=_with_ids(schema, condition, node.selection_set),
+            )
         selections.append(node)
     has_id = any(isinstance(s, FieldNode) and s.name.value == "id" and s.alias is None for s in selections)
     if is_composite_type(parent) and "id" in getattr(parent, "fields", {}) and not has_id:
@@ -313,9 +338,20 @@ BULK_OPERATION: FieldMap = {
     "partialDataUrl": lambda op, _: op.url if op.status in {"FAILED", "CANCELED"} and op.object_count else None,
 }
 
-BULK_OPERATIONS = Listing("bulkOperations", SearchFields(
-    fields={"id": lambda op: op.id, "status": lambda op: op.status, "operation_type": lambda op: "query",
-            "created_at": lambda op: op.created_at},
-    text=lambda op: [op.query]),
-    sorts_by(ID=lambda op: op.id, CREATED_AT=lambda op: op.created_at,
-             COMPLETED_AT=lambda op: op.completed_at or op.created_at))
+BULK_OPERATIONS = Listing(
+    "bulkOperations",
+    SearchFields(
+        fields={
+            "id": lambda op: op.id,
+            "status": lambda op: op.status,
+            "operation_type": lambda op: "query",
+            "created_at": lambda op: op.created_at,
+        },
+        text=lambda op: [op.query],
+    ),
+    sorts_by(
+        ID=lambda op: op.id,
+        CREATED_AT=lambda op: op.created_at,
+        COMPLETED_AT=lambda op: op.completed_at or op.created_at,
+    ),
+)

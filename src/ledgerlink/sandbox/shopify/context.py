@@ -29,9 +29,11 @@ class ShopIdentity:
 
     @classmethod
     def from_seed(cls, seed: int) -> ShopIdentity:
-        return cls(handle=f"ledgerlink-sandbox-{seed_digest(seed, 'shop')[:6]}",
-                   access_token="shpat_" + seed_digest(seed, "token")[:32],
-                   webhook_secret=seed_digest(seed, "webhook-secret")[:32])
+        return cls(
+            handle=f"ledgerlink-sandbox-{seed_digest(seed, 'shop')[:6]}",
+            access_token="shpat_" + seed_digest(seed, "token")[:32],
+            webhook_secret=seed_digest(seed, "webhook-secret")[:32],
+        )
 
     @property
     def domain(self) -> str:

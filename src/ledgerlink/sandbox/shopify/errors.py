@@ -10,8 +10,14 @@ from graphql import GraphQLError
 RATE_LIMIT_DOCS = "https://shopify.dev/api/usage/rate-limits"
 UNAUTHORIZED = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 MISSING_QUERY = {"errors": {"query": "Required parameter missing or invalid"}}
-INTERNAL_ERROR = {"errors": [{"message": "Internal error. Looks like something went wrong on our end.",
-                              "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+INTERNAL_ERROR = {
+    "errors": [
+        {
+            "message": "Internal error. Looks like something went wrong on our end.",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ]
+}
 
 # graphql-core's validation messages -> the codes graphql-ruby (Shopify) reports for the same rule
 _VALIDATION_CODES = [
@@ -47,21 +53,39 @@ def format_error(error: GraphQLError, code: str | None = None) -> dict[str, Any]
 
 def request_errors(errors: list[GraphQLError]) -> dict[str, Any]:
     """Parse and validation errors: no data, one entry per problem, each with a graphql-ruby style code."""
-    return {"errors": [format_error(e, "parseError" if e.message.startswith("Syntax Error")
-                                    else validation_code(e.message)) for e in errors]}
+    return {
+        "errors": [
+            format_error(e, "parseError" if e.message.startswith("Syntax Error") else validation_code(e.message))
+            for e in errors
+        ]
+    }
 
 
 def throttled(cost: dict[str, Any]) -> dict[str, Any]:
-    return {"errors": [{"message": "Throttled",
-                        "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}],
-            "extensions": {"cost": cost}}
+    return {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}],
+        "extensions": {"cost": cost},
+    }
 
 
 def max_cost_exceeded(requested: int, limit: int, cost: dict[str, Any]) -> dict[str, Any]:
-    message = (f"Query cost is {requested}, which exceeds the single query max cost limit ({limit}).\n\n"
-               f"See {RATE_LIMIT_DOCS} for more information on how the\ncost of a query is calculated.\n\n"
-               "To query larger amounts of data with fewer limits, bulk operations should be used instead.\n"
-               "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n")
-    return {"errors": [{"message": message, "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested,
-                                                            "maxCost": limit, "documentation": RATE_LIMIT_DOCS}}],
-            "extensions": {"cost": cost}}
+    message = (
+        f"Query cost is {requested}, which exceeds the single query max cost limit ({limit}).\n\n"
+        f"See {RATE_LIMIT_DOCS} for more information on how the\ncost of a query is calculated.\n\n"
+        "To query larger amounts of data with fewer limits, bulk operations should be used instead.\n"
+        "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"
+    )
+    return {
+        "errors": [
+            {
+                "message": message,
+                "extensions": {
+                    "code": "MAX_COST_EXCEEDED",
+                    "cost": requested,
+                    "maxCost": limit,
+                    "documentation": RATE_LIMIT_DOCS,
+                },
+            }
+        ],
+        "extensions": {"cost": cost},
+    }

@@ -57,8 +57,11 @@ def prepare(query: str, variables: dict[str, Any] | None, operation_name: str | 
         return errors
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        message = (f"Unknown operation named '{operation_name}'." if operation_name
-                   else "An operation name is required when the document has several operations.")
+        message = (
+            f"Unknown operation named '{operation_name}'."
+            if operation_name
+            else "An operation name is required when the document has several operations."
+        )
         return [GraphQLError(message)]
     if operation.operation == OperationType.SUBSCRIPTION:
         return [GraphQLError("Subscriptions are not supported by the Admin API.", operation)]
@@ -70,11 +73,16 @@ def prepare(query: str, variables: dict[str, Any] | None, operation_name: str | 
 
 def _single_operation(document: DocumentNode, operation: OperationDefinitionNode) -> DocumentNode:
     """The document with only the chosen operation (and the fragments), so execution needs no name."""
-    kept = tuple(d for d in document.definitions
-                 if d is operation or isinstance(d, FragmentDefinitionNode))
+    kept = tuple(d for d in document.definitions if d is operation or isinstance(d, FragmentDefinitionNode))
     return DocumentNode(definitions=kept)
 
 
 def execute_document(document: DocumentNode, ctx: Ctx, variables: dict[str, Any] | None = None) -> ExecutionResult:
-    return execute_sync(admin_schema(), document, context_value=ctx, variable_values=variables,
-                        field_resolver=resolve_field, type_resolver=resolve_type)
+    return execute_sync(
+        admin_schema(),
+        document,
+        context_value=ctx,
+        variable_values=variables,
+        field_resolver=resolve_field,
+        type_resolver=resolve_type,
+    )

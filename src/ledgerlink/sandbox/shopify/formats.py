@@ -35,7 +35,7 @@ def parse_gid(value: str) -> GlobalId:
     """Parse a global id; a malformed one is refused as Shopify does (an argument coercion error)."""
     if not isinstance(value, str) or not value.startswith(GID_PREFIX):
         raise invalid_id(value)
-    path, _, query = value[len(GID_PREFIX):].partition("?")
+    path, _, query = value[len(GID_PREFIX) :].partition("?")
     kind, _, ident = path.partition("/")
     if not kind or not ident.isdigit():
         raise invalid_id(value)
@@ -43,8 +43,9 @@ def parse_gid(value: str) -> GlobalId:
 
 
 def invalid_id(value: Any) -> GraphQLError:
-    return GraphQLError(f"Invalid global id '{value}'",
-                        extensions={"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"})
+    return GraphQLError(
+        f"Invalid global id '{value}'", extensions={"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"}
+    )
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -77,5 +78,6 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return data["last_value"], int(data["last_id"])
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise GraphQLError(f"Invalid cursor provided: '{cursor}'",
-                           extensions={"code": "argumentLiteralsIncompatible"}) from None
+        raise GraphQLError(
+            f"Invalid cursor provided: '{cursor}'", extensions={"code": "argumentLiteralsIncompatible"}
+        ) from None

@@ -24,13 +24,38 @@ from ledgerlink.sandbox.shopify.refs import ItemRef
 if TYPE_CHECKING:
     from ledgerlink.sandbox.shopify.state import ShopState
 
-QUANTITY_NAMES = ("available", "on_hand", "committed", "reserved", "incoming", "damaged", "quality_control",
-                  "safety_stock")
+QUANTITY_NAMES = (
+    "available",
+    "on_hand",
+    "committed",
+    "reserved",
+    "incoming",
+    "damaged",
+    "quality_control",
+    "safety_stock",
+)
 CHANGEABLE = ("available", "on_hand")
-REASONS = frozenset({"correction", "cycle_count_available", "damaged", "movement_canceled", "movement_created",
-                     "movement_received", "movement_updated", "other", "promotion", "quality_control", "received",
-                     "reservation_created", "reservation_deleted", "reservation_updated", "restock",
-                     "safety_stock", "shrinkage"})
+REASONS = frozenset(
+    {
+        "correction",
+        "cycle_count_available",
+        "damaged",
+        "movement_canceled",
+        "movement_created",
+        "movement_received",
+        "movement_updated",
+        "other",
+        "promotion",
+        "quality_control",
+        "received",
+        "reservation_created",
+        "reservation_deleted",
+        "reservation_updated",
+        "restock",
+        "safety_stock",
+        "shrinkage",
+    }
+)
 MAX_QUANTITY = 1_000_000_000
 
 
@@ -86,12 +111,18 @@ class InventoryLedger:
             path: list[str | int] = ["input", "quantities", n]
             variant, location = self._resolve(entry, path)
             if (variant.id, location.id) in seen:
-                raise UserError("NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", path,
-                                "The combination of inventoryItemId and locationId must be unique.")
+                raise UserError(
+                    "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+                    path,
+                    "The combination of inventoryItemId and locationId must be unique.",
+                )
             seen.add((variant.id, location.id))
             if "changeFromQuantity" not in entry:
-                raise UserError("COMPARE_QUANTITY_REQUIRED", [*path, "changeFromQuantity"],
-                                "changeFromQuantity is required; pass null to skip the compare-and-swap check.")
+                raise UserError(
+                    "COMPARE_QUANTITY_REQUIRED",
+                    [*path, "changeFromQuantity"],
+                    "changeFromQuantity is required; pass null to skip the compare-and-swap check.",
+                )
             current = quantities(variant, location.id)[name]
             _check_stale(entry.get("changeFromQuantity"), current, path)
             _check_range(entry["quantity"], [*path, "quantity"])
@@ -107,15 +138,17 @@ class InventoryLedger:
             current = quantities(variant, location.id)[name]
             _check_stale(entry.get("changeFromQuantity"), current, path)
             _check_range(current + entry["delta"], [*path, "delta"])
-            changes.append(Change(variant, location, name, current, current + entry["delta"],
-                                  entry.get("ledgerDocumentUri")))
+            changes.append(
+                Change(variant, location, name, current, current + entry["delta"], entry.get("ledgerDocumentUri"))
+            )
         return changes
 
     def _resolve(self, entry: dict[str, Any], path: list[str | int]) -> tuple[Variant, Location]:
         variant = self._lookup(entry["inventoryItemId"], "InventoryItem", self.state.inventory_items)
         if variant is None:
-            raise UserError("INVALID_INVENTORY_ITEM", [*path, "inventoryItemId"],
-                            "The specified inventory item could not be found.")
+            raise UserError(
+                "INVALID_INVENTORY_ITEM", [*path, "inventoryItemId"], "The specified inventory item could not be found."
+            )
         location = self._lookup(entry["locationId"], "Location", self.state.locations)
         if location is None or location.id not in variant.stock:
             raise UserError("INVALID_LOCATION", [*path, "locationId"], "The specified location could not be found.")
@@ -131,18 +164,26 @@ class InventoryLedger:
 
     # --- applying and answering ------------------------------------------------------------------
 
-    def _once(self, mutation: str, data: dict[str, Any], key: str | None,
-              plan: Callable[[], list[Change]]) -> dict[str, Any]:
+    def _once(
+        self, mutation: str, data: dict[str, Any], key: str | None, plan: Callable[[], list[Change]]
+    ) -> dict[str, Any]:
         if key is None and self.require_idempotency:
-            raise GraphQLError(f"The @idempotent directive is required for {mutation} as of API version 2026-04.",
-                               extensions={"code": "BAD_REQUEST"})
+            raise GraphQLError(
+                f"The @idempotent directive is required for {mutation} as of API version 2026-04.",
+                extensions={"code": "BAD_REQUEST"},
+            )
         fingerprint = json.dumps([mutation, data], sort_keys=True, default=str)
         if key is not None and key in self._replies:
             seen, reply = self._replies[key]
             if seen == fingerprint:
                 return reply
-            return _failed(UserError("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", ["idempotent", "key"],
-                                     "The idempotency key was already used with different parameters."))
+            return _failed(
+                UserError(
+                    "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+                    ["idempotent", "key"],
+                    "The idempotency key was already used with different parameters.",
+                )
+            )
         try:
             reply = self._apply(data, plan())
         except UserError as error:
@@ -162,15 +203,26 @@ class InventoryLedger:
             self.state.products[change.variant.product_id].updated_at = now
             after = quantities(change.variant, change.location.id)
             rendered += [_change(change, name, delta, after[name]) for name in CHANGEABLE]
-        group = {"__typename": "InventoryAdjustmentGroup", "id": gid("InventoryAdjustmentGroup", next(self._group_ids)),
-                 "createdAt": iso(now), "reason": data["reason"],
-                 "referenceDocumentUri": data.get("referenceDocumentUri"), "changes": rendered}
+        group = {
+            "__typename": "InventoryAdjustmentGroup",
+            "id": gid("InventoryAdjustmentGroup", next(self._group_ids)),
+            "createdAt": iso(now),
+            "reason": data["reason"],
+            "referenceDocumentUri": data.get("referenceDocumentUri"),
+            "changes": rendered,
+        }
         return {"inventoryAdjustmentGroup": group, "userErrors": []}
 
 
 def _change(change: Change, name: str, delta: int, after: int) -> dict[str, Any]:
-    return {"name": name, "delta": delta, "quantityAfterChange": after, "ledgerDocumentUri": change.ledger_uri,
-            "item": ItemRef(change.variant), "location": change.location}
+    return {
+        "name": name,
+        "delta": delta,
+        "quantityAfterChange": after,
+        "ledgerDocumentUri": change.ledger_uri,
+        "item": ItemRef(change.variant),
+        "location": change.location,
+    }
 
 
 def _failed(error: UserError) -> dict[str, Any]:
@@ -187,8 +239,11 @@ def _check_common(data: dict[str, Any], name_code: str) -> str:
 
 def _check_stale(expected: int | None, current: int, path: list[str | int]) -> None:
     if expected is not None and expected != current:
-        raise UserError("CHANGE_FROM_QUANTITY_STALE", [*path, "changeFromQuantity"],
-                        "The changeFromQuantity doesn't match the current quantity. Fetch it again and retry.")
+        raise UserError(
+            "CHANGE_FROM_QUANTITY_STALE",
+            [*path, "changeFromQuantity"],
+            "The changeFromQuantity doesn't match the current quantity. Fetch it again and retry.",
+        )
 
 
 def _check_range(quantity: int, path: list[str | int]) -> None:
@@ -201,7 +256,10 @@ def _check_range(quantity: int, path: list[str | int]) -> None:
 def filter_changes(changes: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
     """InventoryAdjustmentGroup.changes(inventoryItemIds, locationIds, quantityNames)."""
     names, items, locations = args.get("quantityNames"), args.get("inventoryItemIds"), args.get("locationIds")
-    return [c for c in changes
-            if (names is None or c["name"] in names)
-            and (items is None or gid("InventoryItem", c["item"].variant.inventory_item_id) in items)
-            and (locations is None or gid("Location", c["location"].id) in locations)]
+    return [
+        c
+        for c in changes
+        if (names is None or c["name"] in names)
+        and (items is None or gid("InventoryItem", c["item"].variant.inventory_item_id) in items)
+        and (locations is None or gid("Location", c["location"].id) in locations)
+    ]

@@ -17,8 +17,9 @@ Sort = tuple[Callable[[Any], Key], bool]  # key of an item, whether its value is
 
 def sorts_by(**keys: Callable[[Any], Any]) -> dict[str, Sort]:
     """Sort keys from value functions; ties break on `.id`. Datetime-valued ones are flagged by suffix."""
-    return {name: ((lambda item, value=value: (value(item), item.id)), name.endswith("_AT"))
-            for name, value in keys.items()}
+    return {
+        name: ((lambda item, value=value: (value(item), item.id)), name.endswith("_AT")) for name, value in keys.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,13 @@ def warn_unknown(ctx: Ctx, field: str, text: str | None, query: Search, spec: Se
     """Shopify answers unknown search fields with a warning in `extensions.search`, not an error."""
     unknown = query.unknown_fields(spec)
     if unknown:
-        ctx.search_warnings.append({"path": [field], "query": text, "warnings": [
-            {"field": name, "message": "Invalid search field for this query."} for name in unknown]})
+        ctx.search_warnings.append(
+            {
+                "path": [field],
+                "query": text,
+                "warnings": [{"field": name, "message": "Invalid search field for this query."} for name in unknown],
+            }
+        )
 
 
 def orders_connection(ctx: Ctx, args: dict[str, Any], root: bool = True) -> dict[str, Any]:
@@ -57,53 +63,115 @@ def _variant_product(ctx: Ctx) -> Callable[[Variant], Product]:
     return lambda v: ctx.state.products[v.product_id]
 
 
-PRODUCTS = Listing("products", SearchFields(
-    fields={"id": lambda p: p.id, "title": lambda p: p.title, "handle": lambda p: p.handle,
-            "vendor": lambda p: p.vendor, "product_type": lambda p: p.product_type, "status": lambda p: p.status,
-            "tag": lambda p: p.tags, "sku": lambda p: [v.sku for v in p.variants],
-            "barcode": lambda p: [v.barcode for v in p.variants], "created_at": lambda p: p.created_at,
+PRODUCTS = Listing(
+    "products",
+    SearchFields(
+        fields={
+            "id": lambda p: p.id,
+            "title": lambda p: p.title,
+            "handle": lambda p: p.handle,
+            "vendor": lambda p: p.vendor,
+            "product_type": lambda p: p.product_type,
+            "status": lambda p: p.status,
+            "tag": lambda p: p.tags,
+            "sku": lambda p: [v.sku for v in p.variants],
+            "barcode": lambda p: [v.barcode for v in p.variants],
+            "created_at": lambda p: p.created_at,
             "updated_at": lambda p: p.updated_at,
-            "published_status": lambda p: "published" if p.status == "active" else "unpublished"},
-    text=lambda p: [p.title, p.vendor, p.product_type, *p.tags]),
-    sorts_by(ID=lambda p: p.id, TITLE=lambda p: p.title.lower(), CREATED_AT=lambda p: p.created_at,
-           UPDATED_AT=lambda p: p.updated_at, PRODUCT_TYPE=lambda p: p.product_type, VENDOR=lambda p: p.vendor))
+            "published_status": lambda p: "published" if p.status == "active" else "unpublished",
+        },
+        text=lambda p: [p.title, p.vendor, p.product_type, *p.tags],
+    ),
+    sorts_by(
+        ID=lambda p: p.id,
+        TITLE=lambda p: p.title.lower(),
+        CREATED_AT=lambda p: p.created_at,
+        UPDATED_AT=lambda p: p.updated_at,
+        PRODUCT_TYPE=lambda p: p.product_type,
+        VENDOR=lambda p: p.vendor,
+    ),
+)
 
 
 def variants_listing(ctx: Ctx) -> Listing:
     product = _variant_product(ctx)
-    return Listing("productVariants", SearchFields(
-        fields={"id": lambda v: v.id, "sku": lambda v: v.sku, "barcode": lambda v: v.barcode,
-                "title": lambda v: v.title, "product_id": lambda v: v.product_id,
-                "product_status": lambda v: product(v).status, "vendor": lambda v: product(v).vendor,
-                "created_at": lambda v: product(v).created_at, "updated_at": lambda v: product(v).updated_at},
-        text=lambda v: [v.sku, v.title, product(v).title]),
-        sorts_by(ID=lambda v: v.id, SKU=lambda v: v.sku, TITLE=lambda v: v.title,
-               FULL_TITLE=lambda v: f"{product(v).title} {v.title}", POSITION=lambda v: v.id))
+    return Listing(
+        "productVariants",
+        SearchFields(
+            fields={
+                "id": lambda v: v.id,
+                "sku": lambda v: v.sku,
+                "barcode": lambda v: v.barcode,
+                "title": lambda v: v.title,
+                "product_id": lambda v: v.product_id,
+                "product_status": lambda v: product(v).status,
+                "vendor": lambda v: product(v).vendor,
+                "created_at": lambda v: product(v).created_at,
+                "updated_at": lambda v: product(v).updated_at,
+            },
+            text=lambda v: [v.sku, v.title, product(v).title],
+        ),
+        sorts_by(
+            ID=lambda v: v.id,
+            SKU=lambda v: v.sku,
+            TITLE=lambda v: v.title,
+            FULL_TITLE=lambda v: f"{product(v).title} {v.title}",
+            POSITION=lambda v: v.id,
+        ),
+    )
 
 
-CUSTOMERS = Listing("customers", SearchFields(
-    fields={"id": lambda c: c.id, "email": lambda c: c.email, "first_name": lambda c: c.first_name,
-            "last_name": lambda c: c.last_name, "phone": lambda c: c.phone,
-            "country": lambda c: c.address.country_code, "created_at": lambda c: c.created_at,
-            "updated_at": lambda c: c.updated_at, "accepts_marketing": lambda c: c.accepts_marketing,
-            "state": lambda c: "enabled"},
-    text=lambda c: [c.email, c.first_name, c.last_name, c.phone]),
-    sorts_by(ID=lambda c: c.id, CREATED_AT=lambda c: c.created_at, UPDATED_AT=lambda c: c.updated_at,
-           NAME=lambda c: f"{c.first_name} {c.last_name}".lower(), LOCATION=lambda c: c.address.country_code))
+CUSTOMERS = Listing(
+    "customers",
+    SearchFields(
+        fields={
+            "id": lambda c: c.id,
+            "email": lambda c: c.email,
+            "first_name": lambda c: c.first_name,
+            "last_name": lambda c: c.last_name,
+            "phone": lambda c: c.phone,
+            "country": lambda c: c.address.country_code,
+            "created_at": lambda c: c.created_at,
+            "updated_at": lambda c: c.updated_at,
+            "accepts_marketing": lambda c: c.accepts_marketing,
+            "state": lambda c: "enabled",
+        },
+        text=lambda c: [c.email, c.first_name, c.last_name, c.phone],
+    ),
+    sorts_by(
+        ID=lambda c: c.id,
+        CREATED_AT=lambda c: c.created_at,
+        UPDATED_AT=lambda c: c.updated_at,
+        NAME=lambda c: f"{c.first_name} {c.last_name}".lower(),
+        LOCATION=lambda c: c.address.country_code,
+    ),
+)
 
 
-LOCATIONS = Listing("locations", SearchFields(
-    fields={"id": lambda loc: loc.id, "name": lambda loc: loc.name, "active": lambda loc: loc.active,
-            "country": lambda loc: loc.country_code},
-    text=lambda loc: [loc.name]),
-    sorts_by(ID=lambda loc: loc.id, NAME=lambda loc: loc.name))
+LOCATIONS = Listing(
+    "locations",
+    SearchFields(
+        fields={
+            "id": lambda loc: loc.id,
+            "name": lambda loc: loc.name,
+            "active": lambda loc: loc.active,
+            "country": lambda loc: loc.country_code,
+        },
+        text=lambda loc: [loc.name],
+    ),
+    sorts_by(ID=lambda loc: loc.id, NAME=lambda loc: loc.name),
+)
 
 
 def _item_sorts() -> dict[str, Sort]:
     return {"ID": (lambda r: (r.variant.inventory_item_id, r.variant.inventory_item_id), False)}
 
 
-INVENTORY_ITEMS = Listing("inventoryItems", SearchFields(
-    fields={"id": lambda r: r.variant.inventory_item_id, "sku": lambda r: r.variant.sku},
-    text=lambda r: [r.variant.sku]), _item_sorts())
-
+INVENTORY_ITEMS = Listing(
+    "inventoryItems",
+    SearchFields(
+        fields={"id": lambda r: r.variant.inventory_item_id, "sku": lambda r: r.variant.sku},
+        text=lambda r: [r.variant.sku],
+    ),
+    _item_sorts(),
+)

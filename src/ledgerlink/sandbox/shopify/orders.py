@@ -19,8 +19,11 @@ from ledgerlink.sandbox.shopify.paging import Key
 from ledgerlink.sandbox.shopify.search import ANY, Search, SearchFields
 
 ORDER_ID_BASE = 100_000
-FULFILLMENT_SEARCH = {"unfulfilled": ["unfulfilled", "unshipped"], "partial": ["partial", "partially_fulfilled"],
-                      "fulfilled": ["fulfilled", "shipped"]}
+FULFILLMENT_SEARCH = {
+    "unfulfilled": ["unfulfilled", "unshipped"],
+    "partial": ["partial", "partially_fulfilled"],
+    "fulfilled": ["fulfilled", "shipped"],
+}
 
 ORDER_SEARCH = SearchFields(
     fields={

@@ -42,8 +42,9 @@ class BulkPage:
 class ListSource:
     """An in-memory collection, filtered and sorted once per request."""
 
-    def __init__(self, items: Iterable[Any], key: Callable[[Any], Key],
-                 matcher: Callable[[Any], bool] | None = None) -> None:
+    def __init__(
+        self, items: Iterable[Any], key: Callable[[Any], Key], matcher: Callable[[Any], bool] | None = None
+    ) -> None:
         self.key = key
         self.items = sorted(items if matcher is None else filter(matcher, items), key=key)
 
@@ -75,12 +76,14 @@ def check_page_size(first: int | None, last: int | None) -> None:
         raise GraphQLError("you must provide one of first or last")
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= MAX_PAGE:
-            raise GraphQLError(f"The '{name}' argument must be between 0 and {MAX_PAGE}.",
-                               extensions={"code": "BAD_REQUEST"})
+            raise GraphQLError(
+                f"The '{name}' argument must be between 0 and {MAX_PAGE}.", extensions={"code": "BAD_REQUEST"}
+            )
 
 
-def connection(source: Source, args: dict[str, Any], bulk: BulkPage | None = None, root: bool = False,
-               time_sorted: bool = False) -> dict[str, Any]:
+def connection(
+    source: Source, args: dict[str, Any], bulk: BulkPage | None = None, root: bool = False, time_sorted: bool = False
+) -> dict[str, Any]:
     """Build `{edges, nodes, pageInfo}` from a source and the field's paging arguments."""
     first, last, after, before = args.get("first"), args.get("last"), args.get("after"), args.get("before")
     if bulk is not None:
@@ -93,8 +96,9 @@ def connection(source: Source, args: dict[str, Any], bulk: BulkPage | None = Non
     cursor = after if forward else before
     descending = bool(args.get("reverse")) != (not forward)  # walking a page backwards flips the order
     try:
-        items = list(islice(source.walk(decode_key(cursor, time_sorted), descending),
-                            None if limit is None else limit + 1))
+        items = list(
+            islice(source.walk(decode_key(cursor, time_sorted), descending), None if limit is None else limit + 1)
+        )
     except TypeError:  # a cursor from another sort order: its value does not compare with this one's
         raise GraphQLError(f"Invalid cursor provided: '{cursor}'") from None
     more = limit is not None and len(items) > limit
@@ -110,5 +114,8 @@ def connection(source: Source, args: dict[str, Any], bulk: BulkPage | None = Non
     }
     if bulk is not None and root:
         bulk.next_after, bulk.has_next = page_info["endCursor"], more
-    return {"edges": [{"cursor": c, "node": n} for c, n in zip(cursors, items, strict=True)],
-            "nodes": items, "pageInfo": page_info}
+    return {
+        "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, items, strict=True)],
+        "nodes": items,
+        "pageInfo": page_info,
+    }

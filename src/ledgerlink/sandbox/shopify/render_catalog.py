@@ -17,8 +17,14 @@ from ledgerlink.sandbox.shopify.paging import ListSource, connection
 from ledgerlink.sandbox.shopify.refs import ItemRef, LevelRef
 from ledgerlink.sandbox.shopify.render_common import COUNTRY_NAMES, count, money_v2
 
-OPTION_NAMES = {"Apparel": "Size", "Hardware": "Color", "Stationery": "Format", "Food": "Weight",
-                "Electronics": "Edition", "Beauty": "Scent"}
+OPTION_NAMES = {
+    "Apparel": "Size",
+    "Hardware": "Color",
+    "Stationery": "Format",
+    "Food": "Weight",
+    "Electronics": "Edition",
+    "Beauty": "Scent",
+}
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -36,6 +42,7 @@ def _by_id(ident: int) -> tuple[int, int]:
 
 # --- Product -------------------------------------------------------------------------------------
 
+
 def _variants(p: Product, ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
     return connection(ListSource(p.variants, lambda v: _by_id(v.id)), args, ctx.bulk)
 
@@ -48,15 +55,25 @@ def _description(p: Product, _ctx: Ctx, args: dict[str, Any]) -> str:
 
 def _options(p: Product, _ctx: Ctx) -> list[dict[str, Any]]:
     values = [v.option for v in p.variants]
-    return [{"id": gid("ProductOption", p.id * 10 + 1), "name": option_name(p), "position": 1, "values": values,
-             "optionValues": [{"id": gid("ProductOptionValue", v.id), "name": v.option, "hasVariants": True}
-                              for v in p.variants]}]
+    return [
+        {
+            "id": gid("ProductOption", p.id * 10 + 1),
+            "name": option_name(p),
+            "position": 1,
+            "values": values,
+            "optionValues": [
+                {"id": gid("ProductOptionValue", v.id), "name": v.option, "hasVariants": True} for v in p.variants
+            ],
+        }
+    ]
 
 
 def _price_range(p: Product, ctx: Ctx) -> dict[str, Any]:
     prices = [v.price for v in p.variants]
-    return {"minVariantPrice": money_v2(min(prices), ctx.store.currency),
-            "maxVariantPrice": money_v2(max(prices), ctx.store.currency)}
+    return {
+        "minVariantPrice": money_v2(min(prices), ctx.store.currency),
+        "maxVariantPrice": money_v2(max(prices), ctx.store.currency),
+    }
 
 
 PRODUCT: FieldMap = {
@@ -73,8 +90,9 @@ PRODUCT: FieldMap = {
     "createdAt": lambda p, _: iso(p.created_at),
     "updatedAt": lambda p, _: iso(p.updated_at),
     "publishedAt": lambda p, _: iso(p.created_at) if p.status == "active" else None,
-    "onlineStoreUrl": lambda p, ctx: (f"https://{ctx.state.identity.domain}/products/{p.handle}"
-                                      if p.status == "active" else None),
+    "onlineStoreUrl": lambda p, ctx: (
+        f"https://{ctx.state.identity.domain}/products/{p.handle}" if p.status == "active" else None
+    ),
     "variants": WithArgs(_variants),
     "variantsCount": lambda p, _: count(len(p.variants)),
     "totalVariants": lambda p, _: len(p.variants),
@@ -92,6 +110,7 @@ PRODUCT: FieldMap = {
 
 
 # --- ProductVariant ------------------------------------------------------------------------------
+
 
 def _product(v: Variant, ctx: Ctx) -> Product:
     return ctx.state.products[v.product_id]
@@ -125,6 +144,7 @@ VARIANT: FieldMap = {
 
 # --- InventoryItem, InventoryLevel -----------------------------------------------------------------
 
+
 def _levels(variant: Variant, ctx: Ctx) -> list[LevelRef]:
     return [LevelRef(variant, loc) for loc in ctx.store.locations if loc.id in variant.stock]
 
@@ -146,8 +166,15 @@ def _quantities(r: LevelRef, ctx: Ctx, args: dict[str, Any]) -> list[dict[str, A
     values = quantities(r.variant, r.location.id)
     updated = iso(ctx.state.inventory.updated_at(r.variant, r.location.id))
     item_id = r.variant.inventory_item_id
-    return [{"id": gid("InventoryQuantity", r.location.id, inventory_item_id=item_id, name=name), "name": name,
-             "quantity": values[name], "updatedAt": updated} for name in args["names"]]
+    return [
+        {
+            "id": gid("InventoryQuantity", r.location.id, inventory_item_id=item_id, name=name),
+            "name": name,
+            "quantity": values[name],
+            "updatedAt": updated,
+        }
+        for name in args["names"]
+    ]
 
 
 INVENTORY_ITEM: FieldMap = {
@@ -157,8 +184,10 @@ INVENTORY_ITEM: FieldMap = {
     "tracked": lambda r, _: True,
     "requiresShipping": lambda r, _: True,
     "duplicateSkuCount": lambda r, _: 0,
-    "measurement": lambda r, _: {"id": gid("InventoryItemMeasurement", r.variant.inventory_item_id),
-                                 "weight": {"unit": "GRAMS", "value": float(r.variant.weight_grams)}},
+    "measurement": lambda r, _: {
+        "id": gid("InventoryItemMeasurement", r.variant.inventory_item_id),
+        "weight": {"unit": "GRAMS", "value": float(r.variant.weight_grams)},
+    },
     "createdAt": lambda r, ctx: iso(_product(r.variant, ctx).created_at),
     "updatedAt": lambda r, ctx: iso(_product(r.variant, ctx).updated_at),
     "inventoryLevels": WithArgs(_item_levels),
@@ -182,12 +211,22 @@ INVENTORY_LEVEL: FieldMap = {
 
 # --- Location ------------------------------------------------------------------------------------
 
+
 def _location_address(loc: Location) -> dict[str, Any]:
     city, region, region_code, country, postal = next((c for c in CITIES if c[3] == loc.country_code), CITIES[0])
     street = f"{loc.id % 1000} Commerce Way"
-    return {"address1": street, "address2": None, "city": city, "province": region, "provinceCode": region_code,
-            "country": COUNTRY_NAMES.get(country, country), "countryCode": country, "zip": postal, "phone": None,
-            "formatted": [street, f"{city} {region_code} {postal}", COUNTRY_NAMES.get(country, country)]}
+    return {
+        "address1": street,
+        "address2": None,
+        "city": city,
+        "province": region,
+        "provinceCode": region_code,
+        "country": COUNTRY_NAMES.get(country, country),
+        "countryCode": country,
+        "zip": postal,
+        "phone": None,
+        "formatted": [street, f"{city} {region_code} {postal}", COUNTRY_NAMES.get(country, country)],
+    }
 
 
 def _location_levels(loc: Location, ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +263,9 @@ LOCATION: FieldMap = {
 }
 
 CATALOG_TYPES: dict[str, FieldMap] = {
-    "Product": PRODUCT, "ProductVariant": VARIANT, "InventoryItem": INVENTORY_ITEM,
-    "InventoryLevel": INVENTORY_LEVEL, "Location": LOCATION,
+    "Product": PRODUCT,
+    "ProductVariant": VARIANT,
+    "InventoryItem": INVENTORY_ITEM,
+    "InventoryLevel": INVENTORY_LEVEL,
+    "Location": LOCATION,
 }

@@ -10,8 +10,16 @@ from ledgerlink.sandbox.shopify.fields import FieldMap, WithArgs
 from ledgerlink.sandbox.shopify.formats import decimal_str, gid, money_str
 from ledgerlink.sandbox.shopify.refs import AddressRef
 
-COUNTRY_NAMES = {"US": "United States", "DE": "Germany", "MY": "Malaysia", "GB": "United Kingdom", "CA": "Canada",
-                 "JP": "Japan", "BR": "Brazil", "PL": "Poland"}
+COUNTRY_NAMES = {
+    "US": "United States",
+    "DE": "Germany",
+    "MY": "Malaysia",
+    "GB": "United Kingdom",
+    "CA": "Canada",
+    "JP": "Japan",
+    "BR": "Brazil",
+    "PL": "Poland",
+}
 
 
 def money_v2(amount: Decimal, currency: str) -> dict[str, str]:
@@ -20,13 +28,21 @@ def money_v2(amount: Decimal, currency: str) -> dict[str, str]:
 
 def money_bag(order: Order, amount: Decimal) -> dict[str, dict[str, str]]:
     """An order amount in shop and presentment currency (converted at the order's rate)."""
-    return {"shopMoney": money_v2(amount, order.currency),
-            "presentmentMoney": money_v2(order.presentment(amount), order.presentment_currency)}
+    return {
+        "shopMoney": money_v2(amount, order.currency),
+        "presentmentMoney": money_v2(order.presentment(amount), order.presentment_currency),
+    }
 
 
 def tax_line(order: Order, title: str, rate: Decimal, amount: Decimal) -> dict[str, Any]:
-    return {"title": title, "rate": float(rate), "ratePercentage": float(rate * 100),
-            "priceSet": money_bag(order, amount), "price": money_str(amount), "channelLiable": False}
+    return {
+        "title": title,
+        "rate": float(rate),
+        "ratePercentage": float(rate * 100),
+        "priceSet": money_bag(order, amount),
+        "price": money_str(amount),
+        "channelLiable": False,
+    }
 
 
 def count(value: int, limit: int | None = None) -> dict[str, Any]:
@@ -61,7 +77,8 @@ MAILING_ADDRESS: FieldMap = {
     "zip": lambda r, _: r.address.postal_code,
     "phone": lambda r, _: r.address.phone,
     "formatted": WithArgs(_formatted),
-    "formattedArea": lambda r, _: f"{r.address.city} {r.address.region_code}, "
-                                  f"{COUNTRY_NAMES.get(r.address.country_code, r.address.country_code)}",
+    "formattedArea": lambda r, _: (
+        f"{r.address.city} {r.address.region_code}, {COUNTRY_NAMES.get(r.address.country_code, r.address.country_code)}"
+    ),
     "coordinatesValidated": lambda r, _: False,
 }

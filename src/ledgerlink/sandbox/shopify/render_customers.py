@@ -21,16 +21,23 @@ def _marketing_state(c: Customer) -> str:
 
 
 def _email_consent(c: Customer, _ctx: Ctx) -> dict[str, Any]:
-    return {"marketingState": _marketing_state(c),
-            "marketingOptInLevel": "SINGLE_OPT_IN" if c.accepts_marketing else None,
-            "consentUpdatedAt": iso(c.created_at) if c.accepts_marketing else None}
+    return {
+        "marketingState": _marketing_state(c),
+        "marketingOptInLevel": "SINGLE_OPT_IN" if c.accepts_marketing else None,
+        "consentUpdatedAt": iso(c.created_at) if c.accepts_marketing else None,
+    }
 
 
 def _email_address(c: Customer, _ctx: Ctx) -> dict[str, Any]:
     consent = _email_consent(c, _ctx)
-    return {"emailAddress": c.email, "marketingState": consent["marketingState"],
-            "marketingOptInLevel": consent["marketingOptInLevel"], "marketingUpdatedAt": consent["consentUpdatedAt"],
-            "validFormat": True, "openTrackingLevel": "UNKNOWN"}
+    return {
+        "emailAddress": c.email,
+        "marketingState": consent["marketingState"],
+        "marketingOptInLevel": consent["marketingOptInLevel"],
+        "marketingUpdatedAt": consent["consentUpdatedAt"],
+        "validFormat": True,
+        "openTrackingLevel": "UNKNOWN",
+    }
 
 
 def _orders(c: Customer, ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
@@ -70,8 +77,11 @@ CUSTOMER: FieldMap = {
     "canDelete": lambda c, _: False,
     "defaultAddress": lambda c, _: AddressRef(c.address, c.id, "CustomerAddress"),
     "addresses": lambda c, _: [AddressRef(c.address, c.id, "CustomerAddress")],
-    "addressesV2": WithArgs(lambda c, ctx, a: connection(
-        ListSource([AddressRef(c.address, c.id, "CustomerAddress")], lambda r: (r.ident, r.ident)), a, ctx.bulk)),
+    "addressesV2": WithArgs(
+        lambda c, ctx, a: connection(
+            ListSource([AddressRef(c.address, c.id, "CustomerAddress")], lambda r: (r.ident, r.ident)), a, ctx.bulk
+        )
+    ),
     "emailMarketingConsent": _email_consent,
     "defaultEmailAddress": _email_address,
     "defaultPhoneNumber": lambda c, _: {"phoneNumber": c.phone, "marketingState": "NOT_SUBSCRIBED"},
@@ -89,19 +99,37 @@ def shop_fields(ctx: Ctx) -> dict[str, Any]:
     url = f"https://{identity.domain}"
     created = store.start - timedelta(days=400)
     return {
-        "__typename": "Shop", "id": gid("Shop", int(seed_digest(store.seed, "shop-id")[:8], 16) % 10**8),
-        "name": "LedgerLink Sandbox Store", "email": f"owner@{identity.domain}",
-        "contactEmail": f"support@{identity.domain}", "shopOwnerName": "Sandbox Owner",
-        "myshopifyDomain": identity.domain, "url": url,
+        "__typename": "Shop",
+        "id": gid("Shop", int(seed_digest(store.seed, "shop-id")[:8], 16) % 10**8),
+        "name": "LedgerLink Sandbox Store",
+        "email": f"owner@{identity.domain}",
+        "contactEmail": f"support@{identity.domain}",
+        "shopOwnerName": "Sandbox Owner",
+        "myshopifyDomain": identity.domain,
+        "url": url,
         "primaryDomain": {"id": gid("Domain", 1), "host": identity.domain, "url": url, "sslEnabled": True},
-        "currencyCode": store.currency, "enabledPresentmentCurrencies": [code for code, _, _ in CURRENCIES],
-        "ianaTimezone": SHOP_TIMEZONE, "timezoneAbbreviation": "UTC", "timezoneOffset": "+0000",
-        "timezoneOffsetMinutes": 0, "taxesIncluded": False, "taxShipping": True, "weightUnit": "GRAMS",
-        "unitSystem": "METRIC_SYSTEM", "checkoutApiSupported": True, "setupRequired": False,
-        "orderNumberFormatPrefix": "#", "orderNumberFormatSuffix": "",
-        "plan": {"displayName": "Advanced", "publicDisplayName": "Advanced", "partnerDevelopment": False,
-                 "shopifyPlus": False},
-        "createdAt": iso(created), "updatedAt": iso(created),
+        "currencyCode": store.currency,
+        "enabledPresentmentCurrencies": [code for code, _, _ in CURRENCIES],
+        "ianaTimezone": SHOP_TIMEZONE,
+        "timezoneAbbreviation": "UTC",
+        "timezoneOffset": "+0000",
+        "timezoneOffsetMinutes": 0,
+        "taxesIncluded": False,
+        "taxShipping": True,
+        "weightUnit": "GRAMS",
+        "unitSystem": "METRIC_SYSTEM",
+        "checkoutApiSupported": True,
+        "setupRequired": False,
+        "orderNumberFormatPrefix": "#",
+        "orderNumberFormatSuffix": "",
+        "plan": {
+            "displayName": "Advanced",
+            "publicDisplayName": "Advanced",
+            "partnerDevelopment": False,
+            "shopifyPlus": False,
+        },
+        "createdAt": iso(created),
+        "updatedAt": iso(created),
     }
 
 

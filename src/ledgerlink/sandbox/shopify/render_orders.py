@@ -28,9 +28,16 @@ from ledgerlink.sandbox.shopify.refs import (
 )
 from ledgerlink.sandbox.shopify.render_common import money_bag, tax_line
 
-FINANCIAL_STATUS = {"pending": "PENDING", "paid": "PAID", "partially_paid": "PARTIALLY_PAID",
-                    "partially_refunded": "PARTIALLY_REFUNDED", "refunded": "REFUNDED", "voided": "VOIDED",
-                    "authorized": "AUTHORIZED", "expired": "EXPIRED"}
+FINANCIAL_STATUS = {
+    "pending": "PENDING",
+    "paid": "PAID",
+    "partially_paid": "PARTIALLY_PAID",
+    "partially_refunded": "PARTIALLY_REFUNDED",
+    "refunded": "REFUNDED",
+    "voided": "VOIDED",
+    "authorized": "AUTHORIZED",
+    "expired": "EXPIRED",
+}
 FULFILLMENT_STATUS = {"unfulfilled": "UNFULFILLED", "partial": "PARTIALLY_FULFILLED", "fulfilled": "FULFILLED"}
 PAID = frozenset({"paid", "partially_refunded", "refunded"})
 BROKEN_AMOUNTS = ("NaN", "", "1,234.56")  # what a malformed order's total reads as, chosen by its id
@@ -39,6 +46,7 @@ ZERO = Decimal("0.00")
 
 
 # --- amounts -------------------------------------------------------------------------------------
+
 
 def line_items_total(o: Order) -> Decimal:
     return sum((line.price * line.quantity for line in o.lines), ZERO)
@@ -130,6 +138,7 @@ def shipping_tax_lines(o: Order) -> list[dict[str, Any]]:
 
 # --- Order ---------------------------------------------------------------------------------------
 
+
 def _by_id(item_id: int) -> tuple[int, int]:
     return item_id, item_id
 
@@ -193,8 +202,9 @@ ORDER: FieldMap = {
     "billingAddressMatchesShippingAddress": lambda o, _: o.billing == o.shipping,
     "lineItems": WithArgs(_line_items),
     "subtotalLineItemsQuantity": lambda o, _: sum(line.quantity for line in o.lines),
-    "currentSubtotalLineItemsQuantity": lambda o, _: sum(line.quantity - refunded_quantity(o, line)
-                                                         for line in o.lines),
+    "currentSubtotalLineItemsQuantity": lambda o, _: sum(
+        line.quantity - refunded_quantity(o, line) for line in o.lines
+    ),
     "shippingLines": WithArgs(_shipping_lines),
     "shippingLine": lambda o, _: ShippingRef(o) if o.shipping_title else None,
     "taxLines": order_tax_lines,
@@ -209,14 +219,20 @@ ORDER: FieldMap = {
     "paymentGatewayNames": lambda o, _: ["shopify_payments"],
     "returnStatus": lambda o, _: "NO_RETURN",
     "statusPageUrl": lambda o, ctx: f"https://{ctx.state.identity.domain}/orders/{o.id:x}/authenticate",
-    "totalWeight": lambda o, ctx: str(sum(ctx.state.variants[line.variant_id].weight_grams * line.quantity
-                                          for line in o.lines if line.variant_id in ctx.state.variants)),
+    "totalWeight": lambda o, ctx: str(
+        sum(
+            ctx.state.variants[line.variant_id].weight_grams * line.quantity
+            for line in o.lines
+            if line.variant_id in ctx.state.variants
+        )
+    ),
     **{name: _amount_field(amount) for name, amount in ORDER_AMOUNTS.items()},
     "totalPriceSet": _total_price_set,
 }
 
 
 # --- LineItem ------------------------------------------------------------------------------------
+
 
 def unit_discount(line: LineItem) -> Decimal:
     return money(line.total_discount / line.quantity) if line.quantity else ZERO
@@ -234,8 +250,9 @@ LINE_AMOUNTS: dict[str, Callable[[LineItem], Decimal]] = {
     "discountedTotalSet": lambda line: line.price * line.quantity - line.total_discount,
     "totalDiscountSet": lambda line: line.total_discount,
     "unfulfilledOriginalTotalSet": lambda line: line.price * (line.quantity - line.fulfilled_quantity),
-    "unfulfilledDiscountedTotalSet": lambda line: (line.price - unit_discount(line))
-                                                  * (line.quantity - line.fulfilled_quantity),
+    "unfulfilledDiscountedTotalSet": lambda line: (
+        (line.price - unit_discount(line)) * (line.quantity - line.fulfilled_quantity)
+    ),
 }
 
 LINE_ITEM: FieldMap = {
@@ -333,8 +350,13 @@ FULFILLMENT: FieldMap = {
     "updatedAt": lambda r, _: _fulfilled_at(r),
     "requiresShipping": lambda r, _: True,
     "totalQuantity": lambda r, _: sum(line.fulfilled_quantity for line in r.order.lines),
-    "trackingInfo": lambda r, _: [{"company": "UPS", "number": f"1Z999AA1{r.order.id:010d}",
-                                   "url": f"https://www.ups.com/track?tracknum=1Z999AA1{r.order.id:010d}"}],
+    "trackingInfo": lambda r, _: [
+        {
+            "company": "UPS",
+            "number": f"1Z999AA1{r.order.id:010d}",
+            "url": f"https://www.ups.com/track?tracknum=1Z999AA1{r.order.id:010d}",
+        }
+    ],
     "location": lambda r, ctx: ctx.store.locations[0],
     "order": lambda r, _: r.order,
     "fulfillmentLineItems": WithArgs(_fulfillment_lines),
@@ -345,11 +367,17 @@ FULFILLMENT_LINE_ITEM: FieldMap = {
     "lineItem": lambda r, _: LineRef(r.order, r.line),
     "quantity": lambda r, _: r.line.fulfilled_quantity,
     "originalTotalSet": lambda r, _: money_bag(r.order, r.line.price * r.line.fulfilled_quantity),
-    "discountedTotalSet": lambda r, _: money_bag(r.order, (r.line.price - unit_discount(r.line))
-                                                 * r.line.fulfilled_quantity),
+    "discountedTotalSet": lambda r, _: money_bag(
+        r.order, (r.line.price - unit_discount(r.line)) * r.line.fulfilled_quantity
+    ),
 }
 
 ORDER_TYPES: dict[str, FieldMap] = {
-    "Order": ORDER, "LineItem": LINE_ITEM, "ShippingLine": SHIPPING_LINE, "Refund": REFUND,
-    "RefundLineItem": REFUND_LINE_ITEM, "Fulfillment": FULFILLMENT, "FulfillmentLineItem": FULFILLMENT_LINE_ITEM,
+    "Order": ORDER,
+    "LineItem": LINE_ITEM,
+    "ShippingLine": SHIPPING_LINE,
+    "Refund": REFUND,
+    "RefundLineItem": REFUND_LINE_ITEM,
+    "Fulfillment": FULFILLMENT,
+    "FulfillmentLineItem": FULFILLMENT_LINE_ITEM,
 }

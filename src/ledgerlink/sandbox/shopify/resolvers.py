@@ -57,6 +57,7 @@ LINE_ID_BASE, REFUND_ID_BASE = 1_000_000, 3_000_000  # dataset ids: base + order
 
 # --- node lookup ---------------------------------------------------------------------------------
 
+
 def _order_of(ctx: Ctx, ident: int, base: int) -> Order | None:
     return ctx.store.order_by_id(100_000 + (ident - base) // 10) if ident >= base else None
 
@@ -116,6 +117,7 @@ def _by_id(kind: str) -> WithArgs:
 
 # --- root fields ---------------------------------------------------------------------------------
 
+
 def _orders_count(_: Any, ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
     limit = args.get("limit", COUNT_LIMIT)
     source = OrdersSource(ctx.store, None, parse_search(args.get("query")))
@@ -142,8 +144,9 @@ QUERY: FieldMap = {
     "productsCount": _counted(PRODUCTS, lambda ctx: ctx.store.products),
     "productVariant": _by_id("ProductVariant"),
     "productVariants": WithArgs(lambda _, ctx, a: variants_listing(ctx).connection(ctx.store.variants, ctx, a)),
-    "productVariantsCount": WithArgs(lambda _, ctx, a: count(variants_listing(ctx).count(ctx.store.variants, a),
-                                                             a.get("limit", COUNT_LIMIT))),
+    "productVariantsCount": WithArgs(
+        lambda _, ctx, a: count(variants_listing(ctx).count(ctx.store.variants, a), a.get("limit", COUNT_LIMIT))
+    ),
     "customer": _by_id("Customer"),
     "customers": WithArgs(lambda _, ctx, a: CUSTOMERS.connection(ctx.store.customers, ctx, a)),
     "customersCount": _counted(CUSTOMERS, lambda ctx: ctx.store.customers),
@@ -151,8 +154,9 @@ QUERY: FieldMap = {
     "locations": WithArgs(lambda _, ctx, a: LOCATIONS.connection(_locations(ctx, a), ctx, a)),
     "locationsCount": _counted(LOCATIONS, lambda ctx: _locations(ctx, {})),
     "inventoryItem": _by_id("InventoryItem"),
-    "inventoryItems": WithArgs(lambda _, ctx, a: INVENTORY_ITEMS.connection(
-        [ItemRef(v) for v in ctx.store.variants], ctx, a)),
+    "inventoryItems": WithArgs(
+        lambda _, ctx, a: INVENTORY_ITEMS.connection([ItemRef(v) for v in ctx.store.variants], ctx, a)
+    ),
     "inventoryLevel": _by_id("InventoryLevel"),
     "currentBulkOperation": lambda _, ctx: ctx.state.bulk.current(),
     "bulkOperation": _by_id("BulkOperation"),
@@ -165,6 +169,7 @@ QUERY: FieldMap = {
 
 # --- mutations -----------------------------------------------------------------------------------
 
+
 def idempotency_key(info: GraphQLResolveInfo) -> str | None:
     directive = info.schema.get_directive("idempotent")
     values = get_directive_values(directive, info.field_nodes[0], info.variable_values) if directive else None
@@ -172,16 +177,20 @@ def idempotency_key(info: GraphQLResolveInfo) -> str | None:
 
 
 MUTATION: FieldMap = {
-    "inventorySetQuantities": WithInfo(lambda _, info, a: info.context.state.inventory.set_quantities(
-        a["input"], idempotency_key(info))),
-    "inventoryAdjustQuantities": WithInfo(lambda _, info, a: info.context.state.inventory.adjust_quantities(
-        a["input"], idempotency_key(info))),
+    "inventorySetQuantities": WithInfo(
+        lambda _, info, a: info.context.state.inventory.set_quantities(a["input"], idempotency_key(info))
+    ),
+    "inventoryAdjustQuantities": WithInfo(
+        lambda _, info, a: info.context.state.inventory.adjust_quantities(a["input"], idempotency_key(info))
+    ),
     "bulkOperationRunQuery": WithArgs(lambda _, ctx, a: ctx.state.bulk.run_query(a["query"], ctx)),
     "bulkOperationCancel": WithArgs(lambda _, ctx, a: ctx.state.bulk.cancel(a["id"])),
-    "webhookSubscriptionCreate": WithArgs(lambda _, ctx, a: ctx.state.webhooks.create(
-        a["topic"], a["webhookSubscription"])),
-    "webhookSubscriptionUpdate": WithArgs(lambda _, ctx, a: ctx.state.webhooks.update(
-        a["id"], a["webhookSubscription"])),
+    "webhookSubscriptionCreate": WithArgs(
+        lambda _, ctx, a: ctx.state.webhooks.create(a["topic"], a["webhookSubscription"])
+    ),
+    "webhookSubscriptionUpdate": WithArgs(
+        lambda _, ctx, a: ctx.state.webhooks.update(a["id"], a["webhookSubscription"])
+    ),
     "webhookSubscriptionDelete": WithArgs(lambda _, ctx, a: ctx.state.webhooks.delete(a["id"])),
 }
 
@@ -189,16 +198,33 @@ MUTATION: FieldMap = {
 # --- dispatch ------------------------------------------------------------------------------------
 
 FIELDS: dict[str, FieldMap] = {
-    "QueryRoot": QUERY, "Mutation": MUTATION, **ORDER_TYPES, **CATALOG_TYPES, **CUSTOMER_TYPES,
-    "MailingAddress": MAILING_ADDRESS, "BulkOperation": BULK_OPERATION, "WebhookSubscription": WEBHOOK_SUBSCRIPTION,
+    "QueryRoot": QUERY,
+    "Mutation": MUTATION,
+    **ORDER_TYPES,
+    **CATALOG_TYPES,
+    **CUSTOMER_TYPES,
+    "MailingAddress": MAILING_ADDRESS,
+    "BulkOperation": BULK_OPERATION,
+    "WebhookSubscription": WEBHOOK_SUBSCRIPTION,
     "InventoryAdjustmentGroup": {"changes": WithArgs(lambda g, _, a: filter_changes(g["changes"], a))},
 }
 
 TYPENAMES: dict[type, str] = {
-    Order: "Order", LineRef: "LineItem", ShippingRef: "ShippingLine", RefundRef: "Refund",
-    RefundLineRef: "RefundLineItem", FulfillmentRef: "Fulfillment", FulfillmentLineRef: "FulfillmentLineItem",
-    Product: "Product", Variant: "ProductVariant", ItemRef: "InventoryItem", LevelRef: "InventoryLevel",
-    Location: "Location", Customer: "Customer", AddressRef: "MailingAddress", BulkOperation: "BulkOperation",
+    Order: "Order",
+    LineRef: "LineItem",
+    ShippingRef: "ShippingLine",
+    RefundRef: "Refund",
+    RefundLineRef: "RefundLineItem",
+    FulfillmentRef: "Fulfillment",
+    FulfillmentLineRef: "FulfillmentLineItem",
+    Product: "Product",
+    Variant: "ProductVariant",
+    ItemRef: "InventoryItem",
+    LevelRef: "InventoryLevel",
+    Location: "Location",
+    Customer: "Customer",
+    AddressRef: "MailingAddress",
+    BulkOperation: "BulkOperation",
     Subscription: "WebhookSubscription",
 }
 
@@ -242,10 +268,22 @@ def placeholder(named: Any, info: GraphQLResolveInfo) -> Any:
 def _scalar_default(scalar: GraphQLNamedType, info: GraphQLResolveInfo) -> Any:
     ctx: Ctx = info.context
     defaults: dict[str, Any] = {
-        "String": "", "Int": 0, "Float": 0.0, "Boolean": False, "ID": gid(info.parent_type.name, 0),
-        "Decimal": "0.0", "Money": "0.00", "UnsignedInt64": "0", "BigInt": "0", "HTML": "", "JSON": {},
-        "FormattedString": "", "DateTime": iso(ctx.store.start), "Date": ctx.store.start.date().isoformat(),
-        "URL": f"https://{ctx.state.identity.domain}", "Color": "#000000", "UtcOffset": "+00:00",
+        "String": "",
+        "Int": 0,
+        "Float": 0.0,
+        "Boolean": False,
+        "ID": gid(info.parent_type.name, 0),
+        "Decimal": "0.0",
+        "Money": "0.00",
+        "UnsignedInt64": "0",
+        "BigInt": "0",
+        "HTML": "",
+        "JSON": {},
+        "FormattedString": "",
+        "DateTime": iso(ctx.store.start),
+        "Date": ctx.store.start.date().isoformat(),
+        "URL": f"https://{ctx.state.identity.domain}",
+        "Color": "#000000",
+        "UtcOffset": "+00:00",
     }
     return defaults.get(scalar.name, "")
-

@@ -23,13 +23,21 @@ class ShopifySandbox:
 
     provider = "shopify"
 
-    def __init__(self, store: Store, *, maximum_available: float = 2000, restore_rate: float = 100,
-                 require_idempotency: bool = True, injector: FaultInjector | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        maximum_available: float = 2000,
+        restore_rate: float = 100,
+        require_idempotency: bool = True,
+        injector: FaultInjector | None = None,
+    ) -> None:
         self.store = store
         self.injector = injector or FaultInjector()
         self.state = ShopState(store, execute_document)
         self.state.inventory.require_idempotency = require_idempotency
         self.bucket = LeakyBucket(maximum_available, restore_rate)
+        self.bucket_size = (maximum_available, restore_rate)  # what DELETE /_sandbox/throttle restores
 
     @property
     def shop_domain(self) -> str:
@@ -44,5 +52,9 @@ class ShopifySandbox:
 
     def credentials(self, mount_url: str) -> dict[str, Any]:
         identity = self.state.identity
-        return {"shopDomain": identity.domain, "accessToken": identity.access_token,
-                "webhookSecret": identity.webhook_secret, "apiBaseUrl": mount_url}
+        return {
+            "shopDomain": identity.domain,
+            "accessToken": identity.access_token,
+            "webhookSecret": identity.webhook_secret,
+            "apiBaseUrl": mount_url,
+        }

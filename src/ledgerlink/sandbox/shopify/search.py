@@ -14,9 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_TERM = re.compile(
-    r"""(?P<neg>-)?(?:(?P<field>[A-Za-z_][\w.]*):(?P<op>>=|<=|>|<)?)?(?P<value>'[^']*'|"[^"]*"|\S+)"""
-)
+_TERM = re.compile(r"""(?P<neg>-)?(?:(?P<field>[A-Za-z_][\w.]*):(?P<op>>=|<=|>|<)?)?(?P<value>'[^']*'|"[^"]*"|\S+)""")
 ANY = "any"  # status-like fields list it among their values so that `status:any` matches
 
 
@@ -120,8 +118,7 @@ def _compare(actual: Any, term: Term) -> bool:
         return False
     if term.op == "=":
         return _equals(actual, expected, term)
-    return {">": actual > expected, ">=": actual >= expected, "<": actual < expected,
-            "<=": actual <= expected}[term.op]
+    return {">": actual > expected, ">=": actual >= expected, "<": actual < expected, "<=": actual <= expected}[term.op]
 
 
 def _coerce(actual: Any, term: Term) -> Any:

@@ -82,10 +82,13 @@ class WebhookRegistry:
     def filtered(self, args: dict[str, Any]) -> list[Subscription]:
         """The root field's own filters: topics, format, uri / callbackUrl."""
         uri = args.get("uri") or args.get("callbackUrl")
-        return [s for s in self.all()
-                if (not args.get("topics") or s.topic in args["topics"])
-                and (not args.get("format") or s.format == args["format"])
-                and (uri is None or s.uri == uri)]
+        return [
+            s
+            for s in self.all()
+            if (not args.get("topics") or s.topic in args["topics"])
+            and (not args.get("format") or s.format == args["format"])
+            and (uri is None or s.uri == uri)
+        ]
 
     def _find(self, ident: str) -> Subscription | None:
         parsed = parse_gid(ident)
@@ -97,8 +100,12 @@ class WebhookRegistry:
 
 
 def _apply_options(sub: Subscription, data: dict[str, Any]) -> None:
-    for attr, key in (("name", "name"), ("filter", "filter"), ("include_fields", "includeFields"),
-                      ("metafield_namespaces", "metafieldNamespaces")):
+    for attr, key in (
+        ("name", "name"),
+        ("filter", "filter"),
+        ("include_fields", "includeFields"),
+        ("metafield_namespaces", "metafieldNamespaces"),
+    ):
         if data.get(key) is not None:
             setattr(sub, attr, data[key])
 
@@ -148,8 +155,17 @@ WEBHOOK_SUBSCRIPTION: FieldMap = {
     "updatedAt": lambda s, _: iso(s.updated_at),
 }
 
-WEBHOOKS = Listing("webhookSubscriptions", SearchFields(
-    fields={"id": lambda s: s.id, "topic": lambda s: s.topic, "format": lambda s: s.format,
-            "created_at": lambda s: s.created_at, "updated_at": lambda s: s.updated_at},
-    text=lambda s: [s.topic, s.uri]),
-    sorts_by(ID=lambda s: s.id, CREATED_AT=lambda s: s.created_at, TOPIC=lambda s: s.topic))
+WEBHOOKS = Listing(
+    "webhookSubscriptions",
+    SearchFields(
+        fields={
+            "id": lambda s: s.id,
+            "topic": lambda s: s.topic,
+            "format": lambda s: s.format,
+            "created_at": lambda s: s.created_at,
+            "updated_at": lambda s: s.updated_at,
+        },
+        text=lambda s: [s.topic, s.uri],
+    ),
+    sorts_by(ID=lambda s: s.id, CREATED_AT=lambda s: s.created_at, TOPIC=lambda s: s.topic),
+)
