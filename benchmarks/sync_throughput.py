@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/sync_throughput.py [--orders 20000] [--provider woocommerce] [--memory-orders 100000]
 
 Prints: orders/s synced end to end with the sandbox's rate limits off (orders have 1-5 lines, 3 on
-average), and the run's peak Python heap for a small and a large store (flat means it does not grow
-with the number of orders). The budget-use figure for Shopify-like limits is printed by
-`--budget` once the Shopify connector is present.
+average); with `--budget-orders N`, the share of a Shopify cost bucket's allowance an orders sync
+spent and how often it was throttled; with `--memory-orders N`, the run's peak Python heap for N/10
+and N orders (flat means it does not grow with the number of orders).
 """
 
 from __future__ import annotations
@@ -119,6 +119,69 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
         drop_test_database(url)
 
 
+async def budget_use(orders: int, maximum: int, restore: int) -> dict[str, float]:
+    """Shopify-like limits on: a cost bucket of `maximum` points restoring `restore`/s. How much of what
+    the bucket allowed did an orders sync spend, and was it ever throttled?"""
+    sandbox, stores = start_sandbox(orders, "shopify", malformed_every=0)
+    base = stores["shopify"]["credentials"]["apiBaseUrl"]
+    data_dir = Path(tempfile.mkdtemp(prefix="llbudget-"))
+    url = create_test_database(data_dir)
+    migrate.upgrade(url)
+    runtime = build_runtime(
+        Settings(DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir, log_level="WARNING"),
+        url,
+    )
+    try:
+        async with runtime.sessions() as session:
+            ws = await access.create_workspace(session, "bench")
+            key = (await access.create_api_key(session, ws.id, ["admin:all"], "bench")).secret
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(runtime)), base_url="http://hub"
+        ) as hub:
+            headers = {"X-API-Key": key}
+            r = await hub.post(
+                "/v1/integrations/shopify/setup",
+                headers=headers,
+                json={
+                    "name": "bench",
+                    "credentials": stores["shopify"]["credentials"],
+                    "settings": {"rateLimit": {"rate": restore, "period": 1, "burst": maximum}},
+                },
+            )
+            iid = r.json()["data"]["id"]
+            httpx.post(
+                f"{base}/_sandbox/throttle",
+                json={"maximumAvailable": maximum, "restoreRate": restore, "currentlyAvailable": maximum},
+            )
+            httpx.delete(f"{base}/_sandbox/faults")
+            spent_before = httpx.get(f"{base}/_sandbox/throttle").json()["spent"]
+            run = (await hub.post(f"/v1/integrations/{iid}/sync", headers=headers, json={"stream": "orders"})).json()[
+                "data"
+            ]
+            started = time.perf_counter()
+            await execute_run(runtime, run["syncId"])
+            elapsed = time.perf_counter() - started
+            spent = httpx.get(f"{base}/_sandbox/throttle").json()["spent"] - spent_before
+            stats = httpx.get(f"{base}/_sandbox/faults").json()["stats"]
+            final = (await hub.get(f"/v1/sync-runs/{run['syncId']}", headers=headers)).json()["data"]
+        allowed = maximum + restore * elapsed
+        return {
+            "orders": final["ordersProcessed"],
+            "seconds": elapsed,
+            "spent": spent,
+            "allowed": allowed,
+            "share": spent / allowed,
+            "throttled": stats["throttled"],
+            "over_limit": stats["over_limit"],
+            "requests": stats["requests"],
+        }
+    finally:
+        await runtime.aclose()
+        sandbox.terminate()
+        sandbox.wait(10)
+        drop_test_database(url)
+
+
 async def main(args: argparse.Namespace) -> None:
     print(f"ledgerlink sync throughput ({args.provider} sandbox over loopback, PostgreSQL with fsync, 2 cores)")
     result = await sync_once(args.orders, args.provider, trace_memory=False)
@@ -126,6 +189,14 @@ async def main(args: argparse.Namespace) -> None:
         f"end to end, rate limits off: {result['rate']:8.0f} orders/s  "
         f"({result['orders']} orders, {result['created']} created, {result['seconds']:.1f}s)"
     )
+    if args.budget_orders:
+        b = await budget_use(args.budget_orders, maximum=1000, restore=500)
+        print(
+            f"Shopify-like limits (bucket 1000 points, 500/s): spent {b['spent']:.0f} of {b['allowed']:.0f} points "
+            f"the bucket allowed in {b['seconds']:.1f}s = {b['share']:.0%} of the budget; "
+            f"{b['throttled']} throttled, {b['over_limit']} over the limit, {b['requests']} requests, "
+            f"{b['orders']} orders"
+        )
     if args.memory_orders:
         small = await sync_once(max(1000, args.memory_orders // 10), args.provider, trace_memory=True)
         large = await sync_once(args.memory_orders, args.provider, trace_memory=True)
@@ -141,4 +212,5 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--provider", default="woocommerce")
     parser.add_argument("--memory-orders", type=int, default=0)
+    parser.add_argument("--budget-orders", type=int, default=0, help="Shopify orders for the budget-use figure")
     asyncio.run(main(parser.parse_args()))

@@ -29,8 +29,19 @@ os.environ["LEDGERLINK_UPSTREAM_PUBLIC"] = "false"
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".ledgerlink-test"
-# The upstream platforms' official API descriptions (shared/specs, beside the checkout).
-SPECS_DIR = Path(os.environ.get("LEDGERLINK_SPECS_DIR", ROOT.parent / "shared" / "specs"))
+
+
+def _specs_dir() -> Path:
+    """The upstream platforms' official API descriptions: shared/specs beside the checkout (as CI lays
+    it out), or the workplace's copy, or LEDGERLINK_SPECS_DIR."""
+    candidates = [os.environ.get("LEDGERLINK_SPECS_DIR"), ROOT.parent / "shared" / "specs", "/work/shared/specs"]
+    for candidate in filter(None, candidates):
+        if Path(candidate).is_dir():
+            return Path(candidate)
+    raise RuntimeError(f"no API descriptions found; looked in {candidates}")
+
+
+SPECS_DIR = _specs_dir()
 
 
 @pytest.fixture(scope="session")
