@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
+from ledgerlink.models import ExternalRef, Order
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.engine import execute_run
 
@@ -46,3 +48,20 @@ async def sync(
     r = await client.get(f"/v1/sync-runs/{started['syncId']}", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["data"]
+
+
+async def stored_orders_and_refs(runtime: Runtime, workspace_id: str, integration_id: str) -> tuple[int, int]:
+    """(orders stored in the workspace, order references of the integration): equal when every
+    upstream order was loaded exactly once."""
+    async with runtime.sessions() as session:
+        orders = (
+            await session.execute(select(func.count()).select_from(Order).where(Order.workspace_id == workspace_id))
+        ).scalar_one()
+        refs = (
+            await session.execute(
+                select(func.count())
+                .select_from(ExternalRef)
+                .where(ExternalRef.integration_id == integration_id, ExternalRef.resource_type == "order")
+            )
+        ).scalar_one()
+    return int(orders), int(refs)

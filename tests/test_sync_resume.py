@@ -8,11 +8,10 @@ import signal
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
 
-from ledgerlink.models import ExternalRef, Order, SyncRun
+from ledgerlink.models import SyncRun
 from tests.conftest import SANDBOX_ORDERS, make_tenant
-from tests.sync_support import setup_store, start
+from tests.sync_support import setup_store, start, stored_orders_and_refs
 from tests.test_jobs_recovery import _start_worker
 
 pytestmark = pytest.mark.slow
@@ -71,17 +70,5 @@ async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, databa
     assert run.status == "completed_with_errors", (run.status, run.error_message)
     assert run.attempts == 2
     assert run.processed == SANDBOX_ORDERS  # every record counted once across both workers
-    async with runtime.sessions() as session:
-        orders = (
-            await session.execute(
-                select(func.count()).select_from(Order).where(Order.workspace_id == tenant.workspace_id)
-            )
-        ).scalar_one()
-        refs = (
-            await session.execute(
-                select(func.count())
-                .select_from(ExternalRef)
-                .where(ExternalRef.integration_id == iid, ExternalRef.resource_type == "order")
-            )
-        ).scalar_one()
+    orders, refs = await stored_orders_and_refs(runtime, tenant.workspace_id, iid)
     assert orders == refs == run.created == SANDBOX_ORDERS - run.failed

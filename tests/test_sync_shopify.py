@@ -19,11 +19,11 @@ from ledgerlink.connectors.shopify import queries
 from ledgerlink.connectors.shopify.connector import ShopifyConnector
 from ledgerlink.connectors.shopify.credentials import ShopifyCredentials
 from ledgerlink.inventory.push import push_inventory
-from ledgerlink.models import ExternalRef, Order, SyncItemError
+from ledgerlink.models import SyncItemError
 from ledgerlink.sync.engine import execute_run
 from ledgerlink.upstream.errors import UpstreamRejected
 from tests.conftest import SANDBOX_MALFORMED_EVERY, SANDBOX_ORDERS, make_tenant
-from tests.sync_support import setup_store, sync
+from tests.sync_support import setup_store, stored_orders_and_refs, sync
 
 pytestmark = pytest.mark.slow
 PROVIDER = "shopify"
@@ -193,19 +193,7 @@ async def test_resync_is_idempotent_and_incremental_reads_only_changes(client, r
     again = await sync(client, runtime, tenant.headers, iid, "orders", syncType="full")
     assert again["ordersCreated"] == 0 and again["ordersUpdated"] == 0
     assert again["ordersUnchanged"] == first["ordersCreated"]
-    async with runtime.sessions() as session:
-        orders = (
-            await session.execute(
-                select(func.count()).select_from(Order).where(Order.workspace_id == tenant.workspace_id)
-            )
-        ).scalar_one()
-        refs = (
-            await session.execute(
-                select(func.count())
-                .select_from(ExternalRef)
-                .where(ExternalRef.integration_id == iid, ExternalRef.resource_type == "order")
-            )
-        ).scalar_one()
+    orders, refs = await stored_orders_and_refs(runtime, tenant.workspace_id, iid)
     assert orders == refs == first["ordersCreated"]
 
     touched = sandbox.control(PROVIDER, "POST", "/_sandbox/orders/100005/touch", json={"note": "Gift wrap, please"})

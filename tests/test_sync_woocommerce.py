@@ -7,9 +7,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from ledgerlink.models import ExternalRef, Order, SyncItemError
+from ledgerlink.models import SyncItemError
 from tests.conftest import SANDBOX_MALFORMED_EVERY, SANDBOX_ORDERS, make_tenant
-from tests.sync_support import setup_store, sync
+from tests.sync_support import setup_store, stored_orders_and_refs, sync
 
 pytestmark = pytest.mark.slow
 PROVIDER = "woocommerce"
@@ -65,19 +65,7 @@ async def test_resync_is_idempotent_and_incremental_reads_only_changes(client, r
     again = await sync(client, runtime, tenant.headers, iid, "orders", syncType="full", batchSize=100)
     assert again["ordersCreated"] == 0 and again["ordersUpdated"] == 0
     assert again["ordersUnchanged"] == first["ordersCreated"]
-    async with runtime.sessions() as session:
-        orders = (
-            await session.execute(
-                select(func.count()).select_from(Order).where(Order.workspace_id == tenant.workspace_id)
-            )
-        ).scalar_one()
-        refs = (
-            await session.execute(
-                select(func.count())
-                .select_from(ExternalRef)
-                .where(ExternalRef.integration_id == iid, ExternalRef.resource_type == "order")
-            )
-        ).scalar_one()
+    orders, refs = await stored_orders_and_refs(runtime, tenant.workspace_id, iid)
     assert orders == refs == first["ordersCreated"]
 
     touched = sandbox.control(PROVIDER, "POST", "/_sandbox/orders/100005/touch", json={"status": "cancelled"})
