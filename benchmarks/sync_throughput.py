@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LEDGERLINK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8")  # the sandbox is on loopback
 
 
-def start_sandbox(orders: int, provider: str) -> tuple[subprocess.Popen[str], dict]:
+def start_sandbox(orders: int, provider: str, malformed_every: int = 0) -> tuple[subprocess.Popen[str], dict]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -50,7 +50,7 @@ def start_sandbox(orders: int, provider: str) -> tuple[subprocess.Popen[str], di
             "--providers",
             provider,
             "--malformed-every",
-            "0",
+            str(malformed_every),
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
