@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from ledgerlink.models import ExternalRef, Order
+from ledgerlink.models import ExternalRef, Order, SyncItemError
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.engine import execute_run
 
@@ -65,3 +65,28 @@ async def stored_orders_and_refs(runtime: Runtime, workspace_id: str, integratio
             )
         ).scalar_one()
     return int(orders), int(refs)
+
+
+async def retry_failed(
+    client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str], integration_id: str, sync_id: str
+) -> dict[str, Any]:
+    """retry-failed through the API, executed here; returns the retry run once the source run's item
+    errors are all resolved (asserted)."""
+    r = await client.post(
+        f"/v1/integrations/{integration_id}/retry-failed",
+        headers=headers,
+        json={"syncId": sync_id, "retryType": "failed_only", "maxRetries": 3},
+    )
+    assert r.status_code == 202, r.text
+    retry_id = r.json()["data"]["syncId"]
+    await execute_run(runtime, retry_id)
+    async with runtime.sessions() as session:
+        open_errors = (
+            await session.execute(
+                select(func.count())
+                .select_from(SyncItemError)
+                .where(SyncItemError.sync_run_id == sync_id, SyncItemError.resolved_at.is_(None))
+            )
+        ).scalar_one()
+    assert open_errors == 0
+    return (await client.get(f"/v1/sync-runs/{retry_id}", headers=headers)).json()["data"]

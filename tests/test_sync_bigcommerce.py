@@ -10,16 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from ledgerlink.canonical.money import exponent
 from ledgerlink.connectors.bigcommerce.connector import BigCommerceConnector
 from ledgerlink.connectors.bigcommerce.credentials import BigCommerceCredentials
 from ledgerlink.connectors.framework.connector import InventoryChange
-from ledgerlink.models import SyncItemError
-from ledgerlink.sync.engine import execute_run
 from tests.conftest import SANDBOX_MALFORMED_EVERY, SANDBOX_ORDERS, make_tenant
-from tests.sync_support import setup_store, stored_orders_and_refs, sync
+from tests.sync_support import retry_failed, setup_store, stored_orders_and_refs, sync
 
 pytestmark = pytest.mark.slow
 PROVIDER = "bigcommerce"
@@ -184,25 +181,8 @@ async def test_bad_record_is_an_item_error_and_retry_failed_refetches_it(client,
     assert all(e["externalId"] and e["message"] for e in errors)
 
     sandbox.faults(PROVIDER, malformed=False)  # the merchant fixed the records upstream
-    r = await client.post(
-        f"/v1/integrations/{iid}/retry-failed",
-        headers=tenant.headers,
-        json={"syncId": run["syncId"], "retryType": "failed_only", "maxRetries": 3},
-    )
-    assert r.status_code == 202, r.text
-    retry_id = r.json()["data"]["syncId"]
-    await execute_run(runtime, retry_id)
-    retry = (await client.get(f"/v1/sync-runs/{retry_id}", headers=tenant.headers)).json()["data"]
+    retry = await retry_failed(client, runtime, tenant.headers, iid, run["syncId"])
     assert retry["ordersCreated"] == MALFORMED and retry["ordersFailed"] == 0, retry
-    async with runtime.sessions() as session:
-        open_errors = (
-            await session.execute(
-                select(func.count())
-                .select_from(SyncItemError)
-                .where(SyncItemError.sync_run_id == run["syncId"], SyncItemError.resolved_at.is_(None))
-            )
-        ).scalar_one()
-    assert open_errors == 0
     again = await client.post(
         f"/v1/integrations/{iid}/retry-failed", headers=tenant.headers, json={"syncId": run["syncId"]}
     )
