@@ -75,3 +75,20 @@ def test_no_database_url_without_secret_keys_refuses_to_start(tmp_path):
     )
     assert result.returncode != 0
     assert "LEDGERLINK_SECRET_KEYS" in result.stderr
+
+
+async def test_sync_command_runs_a_sync_with_progress_and_prints_the_counters(
+    client, runtime, sandbox, database_url, secret_key
+):
+    from tests.conftest import make_tenant
+    from tests.sync_support import setup_store
+
+    tenant = await make_tenant(runtime)
+    iid = await setup_store(client, tenant.headers, "woocommerce", sandbox.credentials("woocommerce"), name="cli sync")
+    result = cli(database_url, secret_key, "sync", iid, "customers", "--full", "--batch", "50")
+    assert result.returncode == 0, result.stderr
+    assert "customersCreated" in result.stderr and "succeeded" in result.stderr
+    runs = (await client.get(f"/v1/sync-runs?integrationId={iid}", headers=tenant.headers)).json()["data"]
+    assert runs[0]["trigger"] == "cli" and runs[0]["customersCreated"] > 0 and runs[0]["state"] == "succeeded"
+    bad = cli(database_url, secret_key, "sync", iid, "customers", "--from", "not-a-date")
+    assert bad.returncode != 0 and "not a date" in bad.stderr
