@@ -26,7 +26,7 @@ from ledgerlink.validation import validate_as
 @dataclass
 class SetupInput:
     name: str
-    credentials: dict[str, Any]
+    credentials: dict[str, Any] | Credentials  # raw as received, or already parsed by the caller
     settings: dict[str, Any] = field(default_factory=dict)
     mapping: dict[str, Any] = field(default_factory=dict)
     verify: bool = True
@@ -86,7 +86,9 @@ async def setup_integration(
     session: AsyncSession, box: SecretBox, workspace_id: str, provider_id: str, data: SetupInput
 ) -> Integration:
     provider = get_provider(provider_id)
-    credentials = parse_credentials(provider, data.credentials)
+    credentials = (
+        data.credentials if isinstance(data.credentials, Credentials) else parse_credentials(provider, data.credentials)
+    )
     settings = _settings(data.settings)
     mapping = _mapping(data.mapping)
     if await _name_taken(session, workspace_id, data.name):

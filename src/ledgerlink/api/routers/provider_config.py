@@ -79,7 +79,7 @@ async def configure(
             runtime.secrets,
             principal.workspace_id,
             provider.id,
-            service.SetupInput(name=name, credentials=raw, settings=body.settings, verify=body.verify),
+            service.SetupInput(name=name, credentials=credentials, settings=body.settings, verify=body.verify),
         )
     except Conflict as exc:
         raise Conflict("Integration already configured", exc.details) from None
