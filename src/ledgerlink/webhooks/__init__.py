@@ -1,0 +1,1 @@
+"""Webhooks: inbound (upstream platforms -> ledgerlink) and outbound (ledgerlink -> subscribers)."""
