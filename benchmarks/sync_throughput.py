@@ -61,8 +61,17 @@ def start_sandbox(orders: int, provider: str, malformed_every: int = 0) -> tuple
     return proc, json.loads(proc.stdout.readline())
 
 
+def sandbox_url(stores: dict, provider: str) -> str:
+    """Where the platform is mounted: every platform's credentials carry its base URL."""
+    creds = stores[provider]["credentials"]
+    return str(creds.get("apiBaseUrl") or creds.get("siteUrl")).rstrip("/")
+
+
 async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[str, float]:
     sandbox, stores = start_sandbox(orders, provider)
+    # "Rate limits off": the platform's own throttle (WooCommerce's host allows 25 req/s) would
+    # otherwise set the pace, and the figure would measure the sandbox's limit, not the hub.
+    httpx.post(f"{sandbox_url(stores, provider)}/_sandbox/faults", json={"rate_limits": False}).raise_for_status()
     data_dir = Path(tempfile.mkdtemp(prefix="llsync-"))
     url = create_test_database(data_dir)
     migrate.upgrade(url)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ledgerlink.canonical.money import to_minor
+from ledgerlink.canonical.money import parse_decimal, to_minor
 
 TOTALS = ("subtotal", "discount", "shipping", "tax", "total")
 
@@ -25,9 +25,13 @@ class OrderCurrencies:
         """(shop minor units, presentment minor units) of an amount stated in the shop currency."""
         return to_minor(amount, self.shop), to_minor(amount * self.rate, self.presentment)
 
-    def from_presentment(self, amount: Decimal) -> tuple[int, int]:
-        """(shop minor units, presentment minor units) of an amount stated in the presentment currency."""
-        return to_minor(amount / self.rate, self.shop), to_minor(amount, self.presentment)
+    def from_presentment(self, amount: Decimal | str) -> tuple[int, int]:
+        """(shop minor units, presentment minor units) of an amount stated in the presentment currency
+        (a Decimal, or the source's numeral as is)."""
+        presentment = to_minor(amount, self.presentment)
+        if self.shop == self.presentment and self.rate == 1:
+            return presentment, presentment
+        return to_minor(parse_decimal(amount) / self.rate, self.shop), presentment
 
     @property
     def shop_per_presentment(self) -> Decimal | None:

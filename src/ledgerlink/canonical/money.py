@@ -54,9 +54,28 @@ def parse_decimal(value: object) -> Decimal:
     return result
 
 
+def _plain_minor(text: str, places: int) -> int | None:
+    """`"-12.5"` at 2 places -> -1250 without Decimal, for the plain numerals sources send by the
+    million; None when the text is anything else (exponents, spaces, too many decimals)."""
+    digits = text[1:] if text[:1] == "-" else text
+    whole, dot, fraction = digits.partition(".")
+    if not (whole.isascii() and whole.isdigit()) or (dot and not (fraction.isascii() and fraction.isdigit())):
+        return None
+    if len(fraction) > places:
+        return None
+    minor = int(whole) * 10**places + (int(fraction) * 10 ** (places - len(fraction)) if fraction else 0)
+    return -minor if digits is not text else minor
+
+
 def to_minor(value: object, currency: str, *, exact: bool = False) -> int:
     """`"12.50", "USD"` -> 1250. Extra precision (BigCommerce's 4 decimals) rounds half-even, unless `exact`."""
-    amount = parse_decimal(value)
+    if type(value) is str:
+        fast = _plain_minor(value, exponent(currency))
+        if fast is not None:
+            return fast
+    elif type(value) is int:
+        return value * 10 ** exponent(currency)
+    amount = value if type(value) is Decimal and value.is_finite() else parse_decimal(value)
     scaled = amount.scaleb(exponent(currency))
     whole = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
     if exact and whole != scaled:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.canonical.external_refs import Outcome
+from ledgerlink.db.copy import upsert_rows
 from ledgerlink.ids import new_id
 from ledgerlink.models import ExternalRef
+from ledgerlink.sync.rows import in_list
+
+KEY = ("workspace_id", "integration_id", "resource_type", "external_id")
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ async def lookup(session: AsyncSession, scope: RefScope, external_ids: list[str]
             table.c.workspace_id == scope.workspace_id,
             table.c.integration_id == scope.integration_id,
             table.c.resource_type == scope.resource_type,
-            table.c.external_id.in_(sorted(set(external_ids))),
-        )
+            in_list(table.c.external_id),
+        ),
+        {"values": sorted(set(external_ids))},
     )
     return {row.external_id: row.canonical_id for row in rows}
 
@@ -84,8 +88,9 @@ async def decide(
         row.external_id: row
         for row in await session.execute(
             select(table.c.external_id, table.c.canonical_id, table.c.payload_hash, table.c.upstream_updated_at)
-            .where(key, table.c.external_id.in_(list(newest)))
-            .with_for_update()
+            .where(key, in_list(table.c.external_id))
+            .with_for_update(),
+            {"values": list(newest)},
         )
     }
     decisions: dict[str, Decision] = {}
@@ -122,13 +127,8 @@ async def decide(
             )
             decisions[external_id] = Decision(row.canonical_id, Outcome.UPDATED)
     if fresh:
-        inserted = set(
-            (
-                await session.execute(
-                    insert(table).values(fresh).on_conflict_do_nothing().returning(table.c.external_id)
-                )
-            ).scalars()
-        )
+        created = await upsert_rows(session, table, fresh, conflict=KEY, update=(), returning=["external_id"])
+        inserted = {external_id for (external_id,) in created}
         for row in fresh:
             if row["external_id"] not in inserted:
                 # Another writer created it a moment ago and wrote its record: nothing left to do here.
@@ -152,7 +152,10 @@ async def link(session: AsyncSession, scope: RefScope, mapping: dict[str, str], 
     if not mapping:
         return
     table = ExternalRef.__table__
-    stmt = insert(table).values(
+    now = datetime.now(UTC)
+    await upsert_rows(
+        session,
+        table,
         [
             {
                 "id": new_id("ref"),
@@ -162,14 +165,11 @@ async def link(session: AsyncSession, scope: RefScope, mapping: dict[str, str], 
                 "external_id": ext,
                 "canonical_id": canonical,
                 "payload_hash": payload_hash,
+                "last_seen_at": now,
             }
             for ext, canonical in mapping.items()
-        ]
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            constraint="uq_external_refs_key",
-            set_={"canonical_id": stmt.excluded.canonical_id, "last_seen_at": func.now()},
-            where=table.c.canonical_id != stmt.excluded.canonical_id,
-        )
+        ],
+        conflict=KEY,
+        update=["canonical_id", "last_seen_at"],
+        when_changed=["canonical_id"],
     )

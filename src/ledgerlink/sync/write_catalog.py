@@ -17,7 +17,7 @@ from ledgerlink.models import Product as ProductRow
 from ledgerlink.models import ProductVariant
 from ledgerlink.sync.context import Item, ItemError, LoadContext, LoadResult
 from ledgerlink.sync.refs import RefItem, decide, link, lookup
-from ledgerlink.sync.rows import upsert
+from ledgerlink.sync.rows import in_list, upsert
 
 
 async def skus_in_workspace(session: AsyncSession, workspace_id: str, skus: list[str]) -> dict[str, tuple[str, str]]:
@@ -26,8 +26,9 @@ async def skus_in_workspace(session: AsyncSession, workspace_id: str, skus: list
         return {}
     rows = await session.execute(
         select(ProductVariant.sku, ProductVariant.id, ProductVariant.product_id).where(
-            ProductVariant.workspace_id == workspace_id, ProductVariant.sku.in_(sorted(set(skus)))
-        )
+            ProductVariant.workspace_id == workspace_id, in_list(ProductVariant.sku)
+        ),
+        {"values": sorted(set(skus))},
     )
     return {row.sku: (row.id, row.product_id) for row in rows}
 

@@ -26,7 +26,7 @@ from ledgerlink.models import (
 )
 from ledgerlink.sync.context import Item, LoadContext, LoadResult
 from ledgerlink.sync.refs import RefItem, decide, link, lookup
-from ledgerlink.sync.rows import delete_where_in, upsert
+from ledgerlink.sync.rows import delete_where_in, in_list, upsert
 from ledgerlink.sync.write_catalog import skus_in_workspace
 from ledgerlink.sync.write_customers import write_customers
 
@@ -236,7 +236,7 @@ async def write_orders(session: AsyncSession, ctx: LoadContext, items: list[Item
     order_ids = [d.canonical_id for _, d in writing]
     previous_status = {
         row.id: row.status
-        for row in await session.execute(select(Order.id, Order.status).where(Order.id.in_(order_ids)))
+        for row in await session.execute(select(Order.id, Order.status).where(in_list(Order.id)), {"values": order_ids})
     }
     refund_scope = ctx.scope("refund")
     known_refunds = await lookup(session, refund_scope, [r.external_id for o in orders for r in o.refunds])

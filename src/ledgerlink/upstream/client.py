@@ -66,6 +66,7 @@ class UpstreamClient:
     transport: httpx.AsyncBaseTransport | None = None
     stats: CallStats = field(default_factory=CallStats)
     _http: httpx.AsyncClient | None = field(default=None, repr=False)
+    _in_flight: float = field(default=0.0, repr=False)  # cost of this client's requests awaiting an answer
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -111,21 +112,30 @@ class UpstreamClient:
             if self.budget is not None:
                 self.stats.waited_seconds += await self.budget.acquire(cost)
             self.stats.requests += 1
+            self._in_flight += cost
             try:
                 response = await self.http.request(method, path, params=params, json=json, headers=headers)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
+                failure: Exception | None = exc
+            else:
+                failure = None
+            finally:
+                self._in_flight -= cost
+            if failure is not None:
                 failures += 1
                 if failures >= self.retry.attempts:
                     raise UpstreamUnavailable(
-                        f"{method} {path}: {type(exc).__name__} after {failures} attempts: {exc}"
-                    ) from exc
+                        f"{method} {path}: {type(failure).__name__} after {failures} attempts: {failure}"
+                    ) from failure
                 await self._sleep(self.retry.backoff(failures), retry=True)
                 continue
-
             payload = _parse(response)
             remaining = self.policy.remaining(response, payload) if self.budget is not None else None
             if self.budget is not None and remaining is not None:
-                await self.budget.align(*remaining)
+                left, *reset = remaining
+                # The upstream counted this request, not those of ours still on the wire: they
+                # spend from what it reports as left.
+                await self.budget.align(left - self._in_flight, *reset)
             action = self.policy.classify(response, payload)
             if action is Action.SUCCESS:
                 if payload is _NOT_JSON:

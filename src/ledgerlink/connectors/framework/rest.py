@@ -8,6 +8,7 @@ page numbers are used only within one instant, or for streams with no updated-at
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,6 +47,7 @@ class RestStream:
     total_pages_at: str | None = None
     total_header: str | None = None  # records the whole read covers (X-WP-Total)
     enrich: Callable[[UpstreamClient, Any], Any] | None = None  # fetch sub-resources of one record
+    enrich_concurrency: int = 8  # sub-resource requests in flight at once (the client's budget still paces them)
 
     def external_id(self, raw: Any) -> str:
         return self.records.external_id(raw)
@@ -81,7 +83,7 @@ class RestStream:
         size = min(window.page_size, self.max_page_size)
         fresh = [r for r in raw_records if not self._already_read(r, resumed_since, seen_at_since)]
         if self.enrich is not None:
-            fresh = [await self.enrich(client, r) for r in fresh]
+            fresh = await _enrich_all(self.enrich, client, fresh, self.enrich_concurrency)
         total = _header_int(reply, self.total_header) if not token else None
         if len(raw_records) < size or _last_page(reply, self.total_pages_header, page, self.total_pages_at):
             return Page(fresh, None, total)
@@ -143,3 +145,17 @@ def _time(value: str | None) -> datetime | None:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+async def _enrich_all(
+    enrich: Callable[[UpstreamClient, Any], Any], client: UpstreamClient, records: list[Any], concurrency: int
+) -> list[Any]:
+    """Each record's sub-resources, fetched a few at a time and returned in the page's order: one at a
+    time, a page with many refunds waits for every round trip in turn."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(record: Any) -> Any:
+        async with gate:
+            return await enrich(client, record)
+
+    return list(await asyncio.gather(*(one(r) for r in records)))

@@ -47,7 +47,7 @@ class _Amounts(OrderCurrencies):
         return cls(shop, presentment, Decimal(1) if same else parse_decimal(rate))
 
     def pair(self, value: Any) -> tuple[int, int]:
-        return self.from_presentment(parse_decimal(value))
+        return self.from_presentment(value if isinstance(value, str) else parse_decimal(value))
 
 
 def _address(a: dict[str, Any] | None) -> rec.Address | None:
