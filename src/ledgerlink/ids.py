@@ -22,6 +22,7 @@ PREFIXES = frozenset(
         "evt",
         "wh",
         "whd",
+        "whr",
         "wf",
         "job",
         "prd",
@@ -61,14 +62,17 @@ def derived_id(prefix: str, *parts: str) -> str:
     return _render(prefix, int.from_bytes(digest[:16]) >> 2)
 
 
+# Two digits per 10 bits: 13 table lookups render the 26 digits of an id.
+_PAIRS = tuple(_ALPHABET[i >> 5] + _ALPHABET[i & 31] for i in range(1024))
+
+
 def _render(prefix: str, value: int) -> str:
+    """The value's 130 bits as 26 base32 digits, most significant first."""
     if prefix not in PREFIXES:
         raise ValueError(f"unknown id prefix {prefix!r}")
-    chars = []
-    for _ in range(_BODY_LEN):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return f"{prefix}_{''.join(reversed(chars))}"
+    pairs = _PAIRS
+    body = "".join([pairs[(value >> shift) & 1023] for shift in range(120, -10, -10)])
+    return f"{prefix}_{body}"
 
 
 def has_prefix(value: str, prefix: str) -> bool:
