@@ -59,7 +59,8 @@ class NetworkPolicy:
             return True
         return self.allow_public and not is_internal(address)
 
-    async def check(self, host: str, port: int) -> None:
+    async def check(self, host: str, port: int) -> IPAddress:
+        """The address to connect to for `host`: every address it resolves to must be permitted."""
         addresses = await _resolve(host, port)
         refused = [str(a) for a in addresses if not self.permits(a)]
         if not addresses or refused:
@@ -69,6 +70,7 @@ class NetworkPolicy:
                 else f"cannot resolve {host}",
                 {"host": host, "addresses": [str(a) for a in addresses]},
             )
+        return addresses[0]
 
 
 async def _resolve(host: str, port: int) -> list[IPAddress]:
@@ -92,7 +94,15 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self.inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self.policy.check(request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80))
+        """Connect to the very address that was checked: resolving again to connect would let a DNS
+        answer that changes between the two (rebinding) reach a refused address. The Host header and
+        the TLS server name stay the original host's."""
+        host = request.url.host
+        address = await self.policy.check(host, request.url.port or (443 if request.url.scheme == "https" else 80))
+        if str(address) != host:
+            request.url = request.url.copy_with(host=str(address))
+            if request.url.scheme == "https":
+                request.extensions = {**request.extensions, "sni_hostname": host}
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
