@@ -49,3 +49,10 @@ def test_rotation_headers_verify_with_the_package_under_either_secret(body: byte
         Webhook(secret).verify(body, headers, json_parse=False)  # raises when no signature matches
     with pytest.raises(WebhookVerificationError):
         Webhook(standard.new_secret()).verify(body, headers, json_parse=False)
+
+
+def test_non_ascii_signature_header_is_refused_not_crashed() -> None:
+    v = _vector()
+    headers = {"webhook-id": v["msg_id"], "webhook-timestamp": str(v["timestamp"]), "webhook-signature": "v1,ünï"}
+    with pytest.raises(standard.SignatureError):
+        standard.verify([v["secret"]], headers, v["body"].encode(), now=v["timestamp"])

@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from ledgerlink.connectors.framework.connector import Connector
+from ledgerlink.connectors.framework.webhooks import WebhookSpec
 from ledgerlink.connectors.spec import Credentials, ProviderSpec
 from ledgerlink.errors import ConfigurationError, InvalidCredentials
 from ledgerlink.ratelimit import Limit
@@ -14,14 +15,27 @@ from ledgerlink.upstream.errors import UpstreamAuthFailed
 from ledgerlink.upstream.policy import RetryPolicy
 
 
+def _load(path: str) -> Any:
+    """The object a "module:name" path names."""
+    module_name, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
 def connector_class(provider: ProviderSpec) -> type[Connector]:
     if provider.connector is None:
         raise ConfigurationError(
             f"this build has no {provider.name} connector yet", {"provider": provider.id, "status": provider.status}
         )
-    module_name, _, attr = provider.connector.partition(":")
-    cls: type[Connector] = getattr(importlib.import_module(module_name), attr)
+    cls: type[Connector] = _load(provider.connector)
     return cls
+
+
+def webhook_spec(provider: ProviderSpec) -> WebhookSpec | None:
+    """How the provider's inbound webhooks are verified and parsed; None when this build has no such thing."""
+    if provider.webhooks is None:
+        return None
+    spec: WebhookSpec = _load(provider.webhooks)
+    return spec
 
 
 def budget_limit(cls: type[Connector], settings: dict[str, Any]) -> Limit | None:

@@ -74,6 +74,8 @@ class ProviderSpec:
     retired_fields: Mapping[str, str] = field(default_factory=dict)
     # "module:Class" of the Connector; None until this build has one.
     connector: str | None = None
+    # "module:NAME" of the inbound WebhookSpec (verifies and parses its deliveries); None without one.
+    webhooks: str | None = None
 
     @property
     def active(self) -> bool:

@@ -30,12 +30,15 @@ def new_secret() -> str:
 
 
 def secret_key(secret: str | bytes) -> bytes:
-    """The HMAC key of a secret: `whsec_<base64>` decoded; raw bytes are taken as the key itself."""
+    """The HMAC key of a secret: `whsec_<base64>` is decoded; any other text (a secret a subscriber
+    chose, as seed 000 lets them) is used as its UTF-8 bytes, and bytes as they are. Verifiers using
+    the `standardwebhooks` package pass such a secret as bytes."""
     if isinstance(secret, bytes):
         return secret
-    encoded = secret[len(PREFIX) :] if secret.startswith(PREFIX) else secret
+    if not secret.startswith(PREFIX):
+        return secret.encode()
     try:
-        return base64.b64decode(encoded, validate=True)
+        return base64.b64decode(secret[len(PREFIX) :], validate=True)
     except ValueError as exc:
         raise ValueError("a Standard Webhooks secret is 'whsec_' followed by base64") from exc
 
@@ -80,6 +83,7 @@ def verify(
     offered = [part for part in sent.split(" ") if part.startswith("v1,")]
     for secret in secrets:
         expected = signature(secret_key(secret), msg_id, timestamp, body)
-        if any(hmac.compare_digest(expected, candidate) for candidate in offered):
+        # Bytes, not str: compare_digest refuses non-ASCII text, and a header may carry anything.
+        if any(hmac.compare_digest(expected.encode(), c.encode("utf-8", "replace")) for c in offered):
             return msg_id
     raise SignatureError("no webhook-signature matches")

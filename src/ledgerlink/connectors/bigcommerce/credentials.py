@@ -52,4 +52,5 @@ PROVIDER = ProviderSpec(
     from_generic=_from_generic,
     features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
     connector="ledgerlink.connectors.bigcommerce.connector:BigCommerceConnector",
+    webhooks="ledgerlink.connectors.bigcommerce.webhooks:WEBHOOKS",
 )

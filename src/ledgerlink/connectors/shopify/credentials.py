@@ -40,4 +40,5 @@ PROVIDER = ProviderSpec(
     from_generic=_from_generic,
     features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
     connector="ledgerlink.connectors.shopify.connector:ShopifyConnector",
+    webhooks="ledgerlink.connectors.shopify.webhooks:WEBHOOKS",
 )

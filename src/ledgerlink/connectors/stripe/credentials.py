@@ -41,4 +41,7 @@ PROVIDER = ProviderSpec(
     category="payment",
     credentials=StripeCredentials,
     from_generic=_from_generic,
+    # Streams and the credential check work; the sync engine writes no payment records yet: no features.
+    connector="ledgerlink.connectors.stripe.connector:StripeConnector",
+    webhooks="ledgerlink.connectors.stripe.webhooks:WEBHOOKS",
 )

@@ -42,4 +42,5 @@ PROVIDER = ProviderSpec(
     from_generic=_from_generic,
     features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
     connector="ledgerlink.connectors.woocommerce.connector:WooCommerceConnector",
+    webhooks="ledgerlink.connectors.woocommerce.webhooks:WEBHOOKS",
 )
