@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     )
     upstream_public: bool = Field(default=True, description="false: upstream calls may reach no public address.")
     task_modules: str = Field(default="", description="Comma-separated extra modules that register tasks (plugins).")
+    webhook_retry_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=1.0,
+        description="Multiplies the outbound retry schedule (tests and demos shrink hours to seconds).",
+    )
+    webhook_attempt_retention_days: int = Field(default=14, ge=1, description="Delivery attempt log kept this long.")
+    webhook_inbox_retention_days: int = Field(
+        default=8, ge=7, description="Handled inbound webhooks (and so their dedupe keys) kept this long."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -14,6 +14,7 @@ from ledgerlink.api import error_handlers
 from ledgerlink.api.middleware import BodyLimitMiddleware, RequestLogMiddleware
 from ledgerlink.api.routers import (
     access,
+    big_commerce,
     events,
     health,
     integrations,
@@ -21,6 +22,8 @@ from ledgerlink.api.routers import (
     provider_config,
     records,
     sync,
+    webhooks,
+    webhooks_inbound,
 )
 from ledgerlink.runtime import Runtime
 from ledgerlink.settings import Settings, get_settings
@@ -68,7 +71,19 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     error_handlers.install(app)
-    for module in (health, access, sync, inventory, integrations, provider_config, records, events):
+    for module in (
+        health,
+        access,
+        sync,
+        inventory,
+        integrations,
+        provider_config,
+        big_commerce,
+        records,
+        events,
+        webhooks_inbound,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware)

@@ -85,6 +85,16 @@ def _conflict(name: str) -> Conflict:
 async def setup_integration(
     session: AsyncSession, box: SecretBox, workspace_id: str, provider_id: str, data: SetupInput
 ) -> Integration:
+    integration = await add_integration(session, box, workspace_id, provider_id, data)
+    await session.commit()
+    return integration
+
+
+async def add_integration(
+    session: AsyncSession, box: SecretBox, workspace_id: str, provider_id: str, data: SetupInput
+) -> Integration:
+    """Validate, verify and add the instance with its created event to the caller's transaction, uncommitted,
+    so a caller can commit more with it (seed 003 commits the instance's first sync runs in the same one)."""
     provider = get_provider(provider_id)
     credentials = (
         data.credentials if isinstance(data.credentials, Credentials) else parse_credentials(provider, data.credentials)
@@ -121,8 +131,8 @@ async def setup_integration(
         },
     )
     try:
-        await session.commit()
-    except IntegrityError:
+        await session.flush()
+    except IntegrityError:  # the same name committed meanwhile by a concurrent setup
         await session.rollback()
         raise _conflict(data.name) from None
     return integration

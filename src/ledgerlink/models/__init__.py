@@ -18,6 +18,14 @@ from ledgerlink.models.orders import (
 from ledgerlink.models.payments import Payment, Refund, RefundLine
 from ledgerlink.models.ratelimit import RateLimitBucket
 from ledgerlink.models.sync import StreamCursor, SyncItemError, SyncRun
+from ledgerlink.models.webhooks import (
+    InboxEvent,
+    OutboxCursor,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookRegistration,
+    WebhookSubscription,
+)
 from ledgerlink.models.workspace import ApiKey, OAuthClient, OAuthToken, Workspace
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "Customer",
     "Event",
     "ExternalRef",
+    "InboxEvent",
     "Integration",
     "InventoryLevel",
     "Location",
@@ -37,6 +46,7 @@ __all__ = [
     "OrderLine",
     "OrderShippingLine",
     "OrderTaxLine",
+    "OutboxCursor",
     "Payment",
     "Product",
     "ProductVariant",
@@ -46,5 +56,9 @@ __all__ = [
     "StreamCursor",
     "SyncItemError",
     "SyncRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookRegistration",
+    "WebhookSubscription",
     "Workspace",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Identity, Index, String, func
+from sqlalchemy import BigInteger, Identity, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,3 +24,9 @@ class Event(IdMixin, WorkspaceScoped, Base):
     subject_id: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The writing transaction's id. `seq` is handed out at insert, not at commit, so a reader of
+    # "seq > N" would skip an event whose transaction commits late; readers use this instead, up to
+    # the oldest transaction still running (webhooks/fanout.py).
+    txid: Mapped[int] = mapped_column(
+        BigInteger, server_default=text("(pg_current_xact_id()::text)::bigint"), index=True
+    )

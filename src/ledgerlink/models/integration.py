@@ -30,3 +30,7 @@ class Integration(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     verified_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The secret token in the URL upstream hooks deliver to (/direct/webhook/big-commerce/order/{token}):
+    # looked up by its SHA-256, kept encrypted to build destination URLs.
+    inbound_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    inbound_token_encrypted: Mapped[str | None] = mapped_column(Text)

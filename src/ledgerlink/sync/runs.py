@@ -34,6 +34,8 @@ class RunRequest:
     page_size: int = 100
     trigger: str = "api"
     retry_of: str | None = None
+    # The job's Procrastinate lock (jobs sharing one run one at a time, in order); None: its integration and stream's.
+    lock: str | None = None
 
 
 def job_lock(integration_id: str, stream: str) -> str:
@@ -57,6 +59,13 @@ def lookback(integration: Integration) -> timedelta:
 
 async def start_run(session: AsyncSession, workspace_id: str, integration_id: str, request: RunRequest) -> SyncRun:
     """Create the run and defer its job in one transaction; one active run per integration and stream."""
+    run = await add_run(session, workspace_id, integration_id, request)
+    await session.commit()
+    return run
+
+
+async def add_run(session: AsyncSession, workspace_id: str, integration_id: str, request: RunRequest) -> SyncRun:
+    """The run and its job in the caller's transaction, uncommitted: both appear when the caller commits."""
     integration = await get_integration(session, workspace_id, integration_id)
     provider = get_provider(integration.provider)
     if integration.status == "disabled":
@@ -113,9 +122,12 @@ async def start_run(session: AsyncSession, workspace_id: str, integration_id: st
             {"syncId": active, "stream": request.stream},
         ) from None
     await defer_in_transaction(
-        session, SYNC_TASK, args={"run_id": run.id}, queue=SYNC_QUEUE, lock=job_lock(integration.id, request.stream)
+        session,
+        SYNC_TASK,
+        args={"run_id": run.id},
+        queue=SYNC_QUEUE,
+        lock=request.lock or job_lock(integration.id, request.stream),
     )
-    await session.commit()
     return run
 
 

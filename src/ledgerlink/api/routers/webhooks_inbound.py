@@ -1,0 +1,77 @@
+"""Inbound webhooks from the upstream platforms.
+
+`POST /v1/webhooks/inbound/{integrationId}` for every provider, and seed 004's destination shape
+`/direct/webhook/big-commerce/order/{token}`, where the secret token names the integration. No API
+key: the provider's signature (or, for old unsigned BigCommerce hooks, the secret header and token)
+is the authentication. 200 means the delivery is committed; a redelivery answers 200 again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel
+
+from ledgerlink.api.deps import get_runtime
+from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, ok
+from ledgerlink.runtime import Runtime
+from ledgerlink.webhooks.receive import Inbound, Receiver
+
+router = APIRouter(tags=["webhooks"], responses=ERROR_RESPONSES)
+
+_RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The provider's webhook body, verified over its raw bytes",
+        "content": {"application/json": {"schema": {}}},
+    }
+}
+
+
+class Received(BaseModel):
+    received: bool
+    id: str | None  # the inbox entry; None for a duplicate or a ping
+    duplicate: bool
+
+
+def inbound(request: Request, runtime: Runtime = Depends(get_runtime)) -> Inbound:
+    found: Inbound | None = getattr(request.app.state, "inbound", None)
+    if found is None:
+        found = request.app.state.inbound = Inbound(runtime)
+    return found
+
+
+async def _receive(inbound: Inbound, receiver: Receiver, request: Request) -> dict[str, Any]:
+    stored = await inbound.receive(receiver, request.headers, await request.body())
+    if stored is None:
+        return ok(Received(received=True, id=None, duplicate=False))
+    return ok(Received(received=True, id=stored.id, duplicate=stored.duplicate))
+
+
+@router.post(
+    "/v1/webhooks/inbound/{integrationId}",
+    response_model=Envelope[Received],
+    summary="Receive a webhook from an upstream platform",
+    openapi_extra=_RAW_BODY,
+)
+async def receive_webhook(
+    request: Request,
+    integrationId: str = Path(max_length=40),
+    service: Inbound = Depends(inbound),
+) -> dict[str, Any]:
+    return await _receive(service, await service.receiver(integration_id=integrationId), request)
+
+
+@router.post(
+    "/direct/webhook/big-commerce/order/{token}",
+    response_model=Envelope[Received],
+    summary="Receive a BigCommerce order webhook (seed 004 destination)",
+    openapi_extra=_RAW_BODY,
+)
+async def receive_bigcommerce_order(
+    request: Request,
+    token: str = Path(min_length=16, max_length=200),
+    service: Inbound = Depends(inbound),
+) -> dict[str, Any]:
+    return await _receive(service, await service.receiver(token=token), request)
