@@ -40,7 +40,7 @@ PROVIDER = ProviderSpec(
     category="ecommerce",
     credentials=WooCommerceCredentials,
     from_generic=_from_generic,
-    features=("order_sync", "product_sync", "customer_sync", "inventory_sync"),
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks"),
     connector="ledgerlink.connectors.woocommerce.connector:WooCommerceConnector",
     webhooks="ledgerlink.connectors.woocommerce.webhooks:WEBHOOKS",
 )
