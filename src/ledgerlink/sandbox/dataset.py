@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
+from ledgerlink.sandbox.changes import Change, ChangeFeed
+
 CENT = Decimal("0.01")
 
 FIRST_NAMES = [
@@ -291,6 +293,7 @@ class Store:
     malformed_every: int = 997  # every Nth order is rendered broken; 0 turns it off
     _overlay: dict[int, Order] = field(default_factory=dict, repr=False)
     _next_ids: dict[str, int] = field(default_factory=dict, repr=False)
+    changes: ChangeFeed = field(default_factory=ChangeFeed, repr=False, compare=False)  # what webhooks follow
 
     @cached_property
     def locations(self) -> list[Location]:
@@ -419,11 +422,13 @@ class Store:
         return sorted(self._overlay.values(), key=lambda o: o.updated_at)
 
     def touch_order(self, order_id: int, at: datetime | None = None, **changes: object) -> Order:
-        """Change an order as a merchant would (status, note…); its updated_at moves to `at` (now)."""
+        """Change an order as a merchant would (status, note…); its updated_at moves to `at` (now).
+        The change is announced on `changes`, so subscribed webhooks fire."""
         index = order_id - 100_000
         current = self.order(index)
         updated = replace(current, updated_at=at or datetime.now(UTC), **changes)  # type: ignore[arg-type]
         self._overlay[index] = updated
+        self.changes.publish(Change("order", "updated", updated.id, before=current))
         return updated
 
     def next_id(self, kind: str, start: int) -> int:

@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.bigcommerce import catalog, customers, inventory, orders, refunds, store_info
+from ledgerlink.sandbox.bigcommerce import catalog, customers, hooks, inventory, orders, refunds, store_info
 from ledgerlink.sandbox.bigcommerce.context import Context, Identity
+from ledgerlink.sandbox.bigcommerce.hook_delivery import BigCommerceWebhooks
 from ledgerlink.sandbox.bigcommerce.ratelimit import QuotaState, WindowedQuota
 from ledgerlink.sandbox.bigcommerce.responses import (
     JSON,
@@ -30,7 +31,9 @@ from ledgerlink.sandbox.bigcommerce.responses import (
 from ledgerlink.sandbox.bigcommerce.routing import ApiRoute
 from ledgerlink.sandbox.bigcommerce.touch import touch_changes
 from ledgerlink.sandbox.dataset import Store
+from ledgerlink.sandbox.delivery import Dispatcher
 from ledgerlink.sandbox.faults import FaultInjector, control_endpoint
+from ledgerlink.sandbox.webhook_controls import webhook_control_routes
 
 API_ROUTES: list[ApiRoute] = [
     *orders.ROUTES,
@@ -39,6 +42,7 @@ API_ROUTES: list[ApiRoute] = [
     *customers.ROUTES,
     *inventory.ROUTES,
     *store_info.ROUTES,
+    *hooks.ROUTES,
 ]
 
 
@@ -51,18 +55,26 @@ def _api_of(path: str) -> Api:
 
 class BigCommerceSandbox:
     """One simulated BigCommerce store. `quota` requests per `window_ms` (BigCommerce's default plan:
-    150 per 30 s) when `injector.faults.rate_limits` is on; `clock` (seconds) drives the window."""
+    150 per 30 s) when `injector.faults.rate_limits` is on; `clock` (seconds) drives the window;
+    `dispatcher` sends the hooks' webhooks (one is shared by all platforms of a server)."""
 
     provider = "bigcommerce"
 
     def __init__(
-        self, store: Store, quota: int = 150, window_ms: int = 30_000, clock: Callable[[], float] = time.monotonic
+        self,
+        store: Store,
+        quota: int = 150,
+        window_ms: int = 30_000,
+        clock: Callable[[], float] = time.monotonic,
+        dispatcher: Dispatcher | None = None,
     ):
         self.store = store
         self.identity = Identity.for_seed(store.seed)
         self.limiter = WindowedQuota(quota, window_ms, clock)
         self.plan = (quota, window_ms)  # what `DELETE /_sandbox/rate-limit` goes back to
         self.ctx = Context(store, FaultInjector(), self.identity)
+        self.dispatcher = dispatcher or Dispatcher()
+        self.publisher = BigCommerceWebhooks(self.ctx, self.dispatcher)
 
     @property
     def injector(self) -> FaultInjector:
@@ -87,6 +99,7 @@ class BigCommerceSandbox:
             Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/rate-limit", self._rate_limit, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/orders/{order_id}/touch", self._touch, methods=["POST"]),
+            *webhook_control_routes("bigcommerce", self.dispatcher, self.publisher.trigger),
         ]
         return Starlette(routes=routes, exception_handlers={HTTPException: self._http_error})
 

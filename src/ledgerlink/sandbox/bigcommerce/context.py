@@ -1,4 +1,4 @@
-"""What every handler works with: the store, its identity, the order index and the catalogue lookups."""
+"""What every handler works with: the store, its identity, the order index, the catalogue lookups, the hooks."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from ledgerlink.sandbox.bigcommerce import malformed
 from ledgerlink.sandbox.bigcommerce.amounts import order_amounts
+from ledgerlink.sandbox.bigcommerce.hook_store import HookStore
 from ledgerlink.sandbox.bigcommerce.order_docs import order_doc, product_doc
 from ledgerlink.sandbox.bigcommerce.order_index import OrderIndex
 from ledgerlink.sandbox.dataset import Order, Product, Store, Variant
@@ -53,6 +54,7 @@ class Context:
     injector: FaultInjector
     identity: Identity
     orders: OrderIndex = field(init=False)
+    hooks: HookStore = field(default_factory=HookStore)
 
     def __post_init__(self) -> None:
         self.orders = OrderIndex(self.store)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +15,7 @@ from ledgerlink.sandbox.bigcommerce.context import Context
 from ledgerlink.sandbox.bigcommerce.formats import iso8601
 from ledgerlink.sandbox.bigcommerce.responses import JSON, Unprocessable
 from ledgerlink.sandbox.bigcommerce.routing import ApiRoute
+from ledgerlink.sandbox.changes import Change
 from ledgerlink.sandbox.dataset import CITIES, Location, Product, Variant
 
 DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
@@ -173,8 +174,15 @@ async def _adjust(ctx: Context, request: Request, relative: bool) -> Response:
     planned: dict[tuple[int, int], int] = {}  # several items may adjust the same variant at the same location
     adjustments = [_adjustment(ctx, item, n, relative, planned) for n, item in enumerate(items)]
     now = datetime.now(UTC)
+    deltas = []
     for a in adjustments:
+        deltas.append(a.quantity - stock.on_hand(a.variant, a.location_id))
         stock.set_on_hand(a.product, a.variant, a.location_id, a.quantity, now)
+    method: Literal["absolute", "relative"] = "relative" if relative else "absolute"
+    for a, delta in zip(adjustments, deltas, strict=True):  # announced once every item is applied
+        ctx.store.changes.publish(
+            Change("inventory", "updated", a.variant.id, a.product.id, a.location_id, delta, method=method)
+        )
     serial = ctx.store.next_id("bigcommerce_inventory_transaction", 0)
     return JSON({"transaction_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ctx.identity.store_hash}/{serial}"))})
 

@@ -1,6 +1,6 @@
 """The HTTP side: `POST /admin/api/{version}/graphql.json` (any version, answered with 2026-10), plus the
 sandbox's own endpoints under `/_sandbox` (faults, the cost bucket's size, touching an order, bulk
-operation results)."""
+operation results, webhook triggers and delivery attempts)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from ledgerlink.sandbox.shopify.errors import (
 from ledgerlink.sandbox.shopify.executor import Prepared, execute_document, prepare
 from ledgerlink.sandbox.shopify.formats import gid, iso
 from ledgerlink.sandbox.shopify.schema import API_VERSION
+from ledgerlink.sandbox.webhook_controls import webhook_control_routes
 
 if TYPE_CHECKING:
     from ledgerlink.sandbox.shopify.sandbox import ShopifySandbox
@@ -194,5 +195,6 @@ def build_app(sandbox: ShopifySandbox) -> Starlette:
             Route("/_sandbox/throttle", throttle, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/orders/{order_id:int}/touch", touch, methods=["POST"]),
             Route("/_sandbox/bulk/{operation_id:int}.jsonl", bulk_result, methods=["GET"]),
+            *webhook_control_routes("shopify", sandbox.dispatcher, sandbox.publisher.trigger),
         ]
     )

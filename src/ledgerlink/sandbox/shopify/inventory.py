@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 
+from ledgerlink.sandbox.changes import Change as StoreChange
 from ledgerlink.sandbox.dataset import Location, Variant
 from ledgerlink.sandbox.shopify.formats import gid, iso, parse_gid
 from ledgerlink.sandbox.shopify.refs import ItemRef
@@ -203,6 +204,17 @@ class InventoryLedger:
             self.state.products[change.variant.product_id].updated_at = now
             after = quantities(change.variant, change.location.id)
             rendered += [_change(change, name, delta, after[name]) for name in CHANGEABLE]
+        for change in changes:  # announced once all of them are applied (the mutation is all-or-nothing)
+            self.state.store.changes.publish(
+                StoreChange(
+                    "inventory",
+                    "updated",
+                    change.variant.id,
+                    product_id=change.variant.product_id,
+                    location_id=change.location.id,
+                    delta=change.after - change.before,
+                )
+            )
         group = {
             "__typename": "InventoryAdjustmentGroup",
             "id": gid("InventoryAdjustmentGroup", next(self._group_ids)),

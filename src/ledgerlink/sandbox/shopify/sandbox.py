@@ -7,18 +7,21 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from ledgerlink.sandbox.dataset import Store
+from ledgerlink.sandbox.delivery import Dispatcher
 from ledgerlink.sandbox.faults import FaultInjector
 from ledgerlink.sandbox.shopify.app import build_app
 from ledgerlink.sandbox.shopify.cost import LeakyBucket
 from ledgerlink.sandbox.shopify.executor import execute_document
 from ledgerlink.sandbox.shopify.state import ShopState
+from ledgerlink.sandbox.shopify.webhook_delivery import ShopifyWebhooks
 
 
 class ShopifySandbox:
     """Mounted at `/shopify`, standing for `https://{shop}.myshopify.com`.
 
     `maximum_available`/`restore_rate` size the cost bucket (Shopify's Advanced plan by default);
-    `require_idempotency` enforces the 2026-04 rule that inventory mutations carry `@idempotent(key:)`.
+    `require_idempotency` enforces the 2026-04 rule that inventory mutations carry `@idempotent(key:)`;
+    `dispatcher` sends the webhooks of every subscription (one is shared by all platforms of a server).
     """
 
     provider = "shopify"
@@ -31,6 +34,7 @@ class ShopifySandbox:
         restore_rate: float = 100,
         require_idempotency: bool = True,
         injector: FaultInjector | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.store = store
         self.injector = injector or FaultInjector()
@@ -38,6 +42,8 @@ class ShopifySandbox:
         self.state.inventory.require_idempotency = require_idempotency
         self.bucket = LeakyBucket(maximum_available, restore_rate)
         self.bucket_size = (maximum_available, restore_rate)  # what DELETE /_sandbox/throttle restores
+        self.dispatcher = dispatcher or Dispatcher()
+        self.publisher = ShopifyWebhooks(self.state, self.dispatcher)
 
     @property
     def shop_domain(self) -> str:

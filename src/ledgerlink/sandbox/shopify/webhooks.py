@@ -1,4 +1,4 @@
-"""Webhook subscriptions: created, listed, updated and deleted through the API (delivery comes later)."""
+"""Webhook subscriptions: created, listed, updated and deleted through the API (webhook_delivery sends)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ledgerlink.sandbox.destinations import LOCAL_HOSTS
 from ledgerlink.sandbox.shopify.fields import FieldMap
 from ledgerlink.sandbox.shopify.formats import gid, iso, parse_gid
 from ledgerlink.sandbox.shopify.listings import Listing, sorts_by
@@ -16,8 +17,6 @@ from ledgerlink.sandbox.shopify.search import SearchFields
 
 if TYPE_CHECKING:
     from ledgerlink.sandbox.shopify.state import ShopState
-
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # plain http is allowed only to these
 
 
 @dataclass
@@ -71,6 +70,10 @@ class WebhookRegistry:
         _apply_options(sub, data)
         sub.updated_at = self.state.clock()
         return {"webhookSubscription": sub, "userErrors": []}
+
+    def remove(self, ident: int) -> None:
+        """What Shopify does to an API-made subscription whose deliveries kept failing."""
+        self._subscriptions.pop(ident, None)
 
     def delete(self, ident: str) -> dict[str, Any]:
         sub = self._find(ident)

@@ -16,16 +16,21 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ledgerlink.sandbox.dataset import Store
+from ledgerlink.sandbox.delivery import Dispatcher
 from ledgerlink.sandbox.faults import FaultInjector, control_endpoint
+from ledgerlink.sandbox.webhook_controls import webhook_control_routes
 from ledgerlink.sandbox.woocommerce.api_catalog import CatalogAPI
 from ledgerlink.sandbox.woocommerce.api_customers import CustomersAPI
 from ledgerlink.sandbox.woocommerce.api_orders import OrdersAPI
+from ledgerlink.sandbox.woocommerce.api_webhooks import WebhooksAPI
 from ledgerlink.sandbox.woocommerce.catalog import Catalog
 from ledgerlink.sandbox.woocommerce.limiter import TokenBucket
 from ledgerlink.sandbox.woocommerce.order_finder import OrderFinder
 from ledgerlink.sandbox.woocommerce.orders import OrderRenderer
 from ledgerlink.sandbox.woocommerce.routing import Endpoint, permission_error
 from ledgerlink.sandbox.woocommerce.system_status import system_status
+from ledgerlink.sandbox.woocommerce.webhook_delivery import WooWebhooks
+from ledgerlink.sandbox.woocommerce.webhooks import WebhookStore
 from ledgerlink.sandbox.woocommerce.wire import API_PREFIX, WooError, critical_error, no_route, respond, site_url
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -58,7 +63,7 @@ def presented_credentials(request: Request) -> tuple[str, str] | None:
 class WooCommerceSandbox:
     provider = "woocommerce"
 
-    def __init__(self, store: Store, rate: float = 25.0, burst: int = 50) -> None:
+    def __init__(self, store: Store, rate: float = 25.0, burst: int = 50, dispatcher: Dispatcher | None = None) -> None:
         self.store = store
         self.injector = FaultInjector()
         self.limiter = TokenBucket(rate, burst)
@@ -69,6 +74,10 @@ class WooCommerceSandbox:
         self.orders = OrdersAPI(store, self.finder, self.renderer)
         self.products = CatalogAPI(self.catalog)
         self.customers = CustomersAPI(store)
+        self.dispatcher = dispatcher or Dispatcher()
+        self.webhooks = WebhookStore()
+        self.publisher = WooWebhooks(self.webhooks, self.dispatcher, self.renderer, self.catalog, self.customers)
+        self.webhooks_api = WebhooksAPI(self.webhooks, self.publisher)
 
     def credentials(self, mount_url: str) -> dict[str, Any]:
         return {
@@ -83,12 +92,14 @@ class WooCommerceSandbox:
             *self.orders.endpoints(),
             *self.products.endpoints(),
             *self.customers.endpoints(),
+            *self.webhooks_api.endpoints(),
             Endpoint("/system_status", "list", self._system_status),
         ]
         routes = [Route(API_PREFIX + e.path, self._handler(e), methods=list(e.methods)) for e in endpoints]
         routes += [
             Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/orders/{order_id:int}/touch", self.orders.touch, methods=["POST"]),
+            *webhook_control_routes("woocommerce", self.dispatcher, self.publisher.trigger),
             Route("/wp-json/{path:path}", self._no_route, methods=ALL_METHODS),
         ]
         return Starlette(routes=routes)

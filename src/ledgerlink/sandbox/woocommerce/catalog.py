@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
+from ledgerlink.sandbox.changes import Change
 from ledgerlink.sandbox.dataset import PRODUCT_KINDS, Product, Store, Variant
 from ledgerlink.sandbox.woocommerce.wire import API_PREFIX, Params, money_str, wc_dates
 
@@ -179,12 +180,14 @@ class Catalog:
         if not self.is_variable(product):
             self._apply_to_variant(product.variants[0], changes)
         product.updated_at = datetime.now(UTC)
+        self.store.changes.publish(Change("product", "updated", product.id))
 
     def update_variation(self, product: Product, variant: Variant, changes: Changes) -> None:
         self._apply_to_variant(variant, changes)
         now = datetime.now(UTC)
         self._variant_modified[variant.id] = now
         product.updated_at = now
+        self.store.changes.publish(Change("variant", "updated", variant.id, product_id=product.id))
 
     # -- rendering -----------------------------------------------------------------------------
 

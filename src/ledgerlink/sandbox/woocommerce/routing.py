@@ -17,6 +17,8 @@ PERMISSION_ERRORS = {
     "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
     "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
     "edit": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
+    "create": ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
+    "delete": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
     "batch": ("woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource."),
 }
 
@@ -31,7 +33,7 @@ class Endpoint:
     the permission check, as in WooCommerce); `run` does the work with what `parse` returned."""
 
     path: str
-    permission: str  # list | view | edit | batch
+    permission: str  # list | view | edit | create | delete | batch
     run: Callable[[Request, Any], Awaitable[Response]]
     parse: Callable[[Request], Awaitable[Any]] = no_args
     methods: tuple[str, ...] = ("GET",)

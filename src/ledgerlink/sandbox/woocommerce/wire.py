@@ -70,9 +70,14 @@ def _json_number(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def wp_json(content: Any) -> bytes:
+    """JSON as the site encodes it (API answers and webhook bodies alike)."""
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_json_number).encode()
+
+
 class WPJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_json_number).encode()
+        return wp_json(content)
 
 
 def only_fields(data: Any, request: Request) -> Any:
