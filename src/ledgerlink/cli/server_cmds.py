@@ -71,6 +71,7 @@ def _start_sandbox(port: int, orders: int) -> tuple[subprocess.Popen[str], dict[
 async def _demo_workspace(runtime: Runtime, stores: dict[str, Any]) -> tuple[str, list[str]]:
     """The demo workspace, an admin key, one integration per sandbox store, and their first syncs."""
     from ledgerlink.auth import access
+    from ledgerlink.connectors.loading import connector_class
     from ledgerlink.connectors.registry import get_provider
     from ledgerlink.errors import Conflict, NotFound
     from ledgerlink.integrations import service
@@ -85,8 +86,8 @@ async def _demo_workspace(runtime: Runtime, stores: dict[str, Any]) -> tuple[str
         key = (await access.create_api_key(session, workspace.id, ["admin:all"], "demo")).secret
     lines = []
     for provider, store in stores.items():
-        if get_provider(provider).connector is None:
-            continue
+        if get_provider(provider).connector is None or not get_provider(provider).features:
+            continue  # no connector, or one whose records the hub cannot store yet (it says so in the catalog)
         name = f"Demo {get_provider(provider).name}"
         async with runtime.sessions() as session:
             existing = (
@@ -106,7 +107,10 @@ async def _demo_workspace(runtime: Runtime, stores: dict[str, Any]) -> tuple[str
                     existing.id,
                     service.UpdateInput(credentials=store["credentials"]),
                 )
-            for stream in ("locations", "products", "customers", "orders", "inventory"):
+            available = connector_class(get_provider(provider)).stream_names
+            # Catalogue and places first, so orders link to them; then whatever else the connector has.
+            first = [s for s in ("locations", "products", "customers", "orders", "inventory") if s in available]
+            for stream in first + [s for s in available if s not in first]:
                 with contextlib.suppress(Conflict):  # already syncing since an earlier start
                     await runs.start_run(
                         session, workspace.id, integration.id, runs.RunRequest(stream=stream, trigger="cli")
