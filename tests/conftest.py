@@ -133,6 +133,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+LIVE_SERVER_LOG = TEST_DATA_DIR / "live_server.log"
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url: str, secret_key: str) -> Iterator[str]:
     """`ledgerlink serve` in its own process on a real socket, against the test database."""
@@ -154,7 +157,7 @@ def live_server(database_url: str, secret_key: str) -> Iterator[str]:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=LIVE_SERVER_LOG.open("w"),  # a file: an unread pipe fills up and blocks the server
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -166,7 +169,7 @@ def live_server(database_url: str, secret_key: str) -> Iterator[str]:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise RuntimeError(f"server did not start: {LIVE_SERVER_LOG.read_text()[-3000:]}")
         time.sleep(0.2)
     yield base
     proc.terminate()

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_core import PydanticCustomError
 
 Category = Literal["ecommerce", "marketplace", "payment", "accounting", "custom"]
 
@@ -29,6 +30,18 @@ class Credentials(BaseModel):
         default=None,
         description="Replaces the upstream's host (a sandbox, an API gateway or a proxy).",
     )
+
+    @model_validator(mode="after")
+    def _secrets_are_header_safe(self) -> Credentials:
+        """Tokens and keys travel in HTTP headers (or sign bodies as bytes), where only printable
+        ASCII survives: anything else is refused here rather than failing as a 500 mid-request."""
+        for name in self.secret_fields():
+            value = getattr(self, name).get_secret_value()
+            if not (value.isascii() and value.isprintable()):
+                raise PydanticCustomError(
+                    "header_unsafe", "{field} must be printable ASCII: it is sent in HTTP headers", {"field": name}
+                )
+        return self
 
     def secret_fields(self) -> set[str]:
         return {name for name, value in self if isinstance(value, SecretStr)}
