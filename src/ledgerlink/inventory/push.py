@@ -6,17 +6,16 @@ channel (an inventory webhook, the next sync) it equals what is stored and chang
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors.framework.connector import InventoryChange, InventoryResult
-from ledgerlink.connectors.loading import build_connector
-from ledgerlink.connectors.registry import get_provider
 from ledgerlink.events import emit_many, event_row
-from ledgerlink.integrations.service import decrypt_credentials, get_integration
+from ledgerlink.integrations.connectors import connector_for
+from ledgerlink.integrations.service import get_integration
 from ledgerlink.models import ExternalRef, ProductVariant
 from ledgerlink.runtime import Runtime
 
@@ -29,6 +28,42 @@ _RECORD = text(
     RETURNING l.id, l.location_id, l.on_hand, l.reserved, l.available
     """
 )
+
+
+_LEVELS = text(
+    """
+    SELECT v.sku, rl.external_id AS location, l.on_hand
+      FROM product_variants v
+      JOIN external_refs rv ON rv.canonical_id = v.id AND rv.integration_id = :iid AND rv.resource_type = 'variant'
+      LEFT JOIN inventory_levels l ON l.variant_id = v.id
+      LEFT JOIN external_refs rl
+        ON rl.canonical_id = l.location_id AND rl.resource_type = 'location' AND rl.integration_id = :iid
+     WHERE v.workspace_id = :ws AND v.sku = ANY(:skus)
+       AND (CAST(:location AS text) IS NULL OR rl.external_id = :location OR rl.external_id IS NULL)
+     ORDER BY v.sku, rl.external_id NULLS LAST
+    """
+)
+
+
+@dataclass(frozen=True)
+class ChannelLevel:
+    location_external_id: str | None  # None: the channel sells the SKU but the hub has no level there yet
+    on_hand: int | None
+
+
+async def known_levels(
+    session: AsyncSession, integration_id: str, workspace_id: str, skus: list[str], location: str | None
+) -> dict[str, ChannelLevel]:
+    """sku -> what the hub last saw of it on this channel (at `location`, else its first location),
+    for the SKUs the channel sells."""
+    rows = await session.execute(
+        _LEVELS, {"iid": integration_id, "ws": workspace_id, "skus": skus, "location": location}
+    )
+    found: dict[str, ChannelLevel] = {}
+    for row in rows:
+        if row.sku not in found:
+            found[row.sku] = ChannelLevel(row.location or location, row.on_hand if row.location else None)
+    return found
 
 
 async def _variant_ids(
@@ -54,14 +89,7 @@ async def push_inventory(
     runtime: Runtime, session: AsyncSession, workspace_id: str, integration_id: str, changes: list[InventoryChange]
 ) -> list[InventoryResult]:
     integration = await get_integration(session, workspace_id, integration_id)
-    provider = get_provider(integration.provider)
-    connector = build_connector(
-        provider,
-        decrypt_credentials(runtime.secrets, integration),
-        settings=integration.settings,
-        bookkeeping=runtime.bookkeeping,
-        bucket=f"upstream:{integration.id}",
-    )
+    connector = connector_for(runtime, integration)
     known = await _variant_ids(session, integration.id, workspace_id, [c.sku for c in changes])
     resolved = [replace(c, variant_external_id=known.get(c.sku, (None, None))[1]) for c in changes]
     async with connector.client() as client:
@@ -88,7 +116,7 @@ async def push_inventory(
                 event_row(
                     workspace_id=workspace_id,
                     type="inventory.updated",
-                    source=provider.id,
+                    source=integration.provider,
                     integration_id=integration.id,
                     subject_id=row.id,
                     data={

@@ -18,12 +18,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from ledgerlink.connectors.framework.window import SyncWindow
-from ledgerlink.connectors.loading import build_connector
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.events import emit
 from ledgerlink.ids import new_id
-from ledgerlink.integrations.service import decrypt_credentials
+from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import Integration, StreamCursor, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.context import LoadContext, LoadResult
@@ -218,13 +217,7 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
         return "skipped"
     run, integration = claimed
     provider = get_provider(integration.provider)
-    connector = build_connector(
-        provider,
-        decrypt_credentials(runtime.secrets, integration),
-        settings=integration.settings,
-        bookkeeping=runtime.bookkeeping,
-        bucket=f"upstream:{integration.id}",
-    )
+    connector = connector_for(runtime, integration)
     stream = connector.streams[run.stream]
     if run.sync_type == "retry":
         stream = RetryStream(connector, stream)

@@ -24,10 +24,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ledgerlink.connectors.framework.connector import Connector
-from ledgerlink.connectors.loading import build_connector
-from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import Conflict, LedgerlinkError
-from ledgerlink.integrations.service import decrypt_credentials
+from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import InboxEvent, Integration
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.context import LoadContext
@@ -66,15 +64,8 @@ async def drain(runtime: Runtime, integration_id: str, *, batch: int = BATCH) ->
         integration = await session.get(Integration, integration_id)
     if integration is None:
         return result
-    provider = get_provider(integration.provider)
-    connector = build_connector(
-        provider,
-        decrypt_credentials(runtime.secrets, integration),
-        settings=integration.settings,
-        bookkeeping=runtime.bookkeeping,
-        bucket=f"upstream:{integration.id}",
-    )
-    ctx = LoadContext(integration.workspace_id, integration.id, provider.id, dict(integration.settings))
+    connector = connector_for(runtime, integration)
+    ctx = LoadContext(integration.workspace_id, integration.id, integration.provider, dict(integration.settings))
     async with connector.client() as client:
         while True:
             try:

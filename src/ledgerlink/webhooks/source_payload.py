@@ -12,9 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ledgerlink.connectors.loading import build_connector
-from ledgerlink.connectors.registry import get_provider
-from ledgerlink.integrations.service import decrypt_credentials
+from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import Event, ExternalRef, Integration
 from ledgerlink.runtime import Runtime
 from ledgerlink.upstream.client import UpstreamClient
@@ -53,14 +51,7 @@ class SourcePayloads:
     async def _client(self, session: Any, integration_id: str) -> tuple[Any, UpstreamClient]:
         if integration_id not in self._clients:
             integration = await session.get(Integration, integration_id)
-            provider = get_provider(integration.provider)
-            connector = build_connector(
-                provider,
-                decrypt_credentials(self.runtime.secrets, integration),
-                settings=integration.settings,
-                bookkeeping=self.runtime.bookkeeping,
-                bucket=f"upstream:{integration.id}",
-            )
+            connector = connector_for(self.runtime, integration)
             client = await self._stack.enter_async_context(connector.client())
             self._clients[integration_id] = (connector, client)
         return self._clients[integration_id]

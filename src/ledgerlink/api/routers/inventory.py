@@ -16,6 +16,7 @@ from ledgerlink.connectors.framework.connector import InventoryChange, Inventory
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import ValidationFailed
 from ledgerlink.integrations.service import get_integration
+from ledgerlink.inventory.propagate import propagate
 from ledgerlink.inventory.push import push_inventory
 from ledgerlink.runtime import Runtime
 
@@ -130,3 +131,22 @@ async def inventory_sync(
             changes.append(InventoryChange(sku=item.sku, location_external_id=None, quantity=item.quantity))
     results = await push_inventory(runtime, session, principal.workspace_id, integrationId, changes)
     return ok(_view(integrationId, results))
+
+
+class PropagateBody(StrictBody):
+    skus: list[str] = Field(min_length=1, max_length=250, description="SKUs whose stock to push to every channel")
+
+
+@router.post(
+    "/v1/inventory/propagate",
+    response_model=Envelope[list[PushResult]],
+    summary="Push each SKU's available stock (from the inventoryMaster integrations) to every channel selling it",
+)
+async def propagate_inventory(
+    body: PropagateBody,
+    principal: Principal = Depends(requires("write:inventory")),
+    session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    channels = await propagate(runtime, session, principal.workspace_id, body.skus)
+    return ok([_view(c.integration_id, c.results) for c in channels])
