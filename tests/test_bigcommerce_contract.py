@@ -28,6 +28,8 @@ SPECS = [
     (r"^/v3/inventory/locations", "locations.v3.yml"),
     (r"^/v3/inventory/", "inventory.v3.yml"),
     (r"^/v2/store$", "store_information.v2.yml"),
+    # BigCommerce describes its hooks API once, as v3; the v2 hooks seed 004 uses take the same bodies.
+    (r"^/v[23]/hooks(/|$)", "webhooks.v3.yml"),
 ]
 # orders.v2's `sort` enum lists bare fields while the same parameter's description asks for
 # `field:asc|desc` (and the API honours it): there the direction is checked here, the field by the spec.
@@ -47,6 +49,7 @@ class Recorder(httpx.AsyncBaseTransport):
 
 def _as_sent_to_bigcommerce(request: httpx.Request, store_hash: str, bare_sort: bool) -> MockRequest:
     path = request.url.path.split(f"/stores/{store_hash}", 1)[1]
+    path = re.sub(r"^/v2/hooks", "/v3/hooks", path)
     args = []
     for key, value in request.url.params.multi_items():
         if bare_sort and key == "sort" and (match := _SORT_DIRECTION.match(value)):
@@ -88,6 +91,16 @@ async def test_every_request_the_connector_sends_matches_the_official_descriptio
                 InventoryChange("ANY", location, -1, "adjust", variant_external_id=variant),
             ],
         )
+        # The hooks the hub registers (seed 004's v2 hooks), listed and removed again.
+        destination = "https://hub.example.com/direct/webhook/big-commerce/order/contract-test-token"
+        created = [
+            await connector.register_webhook(client, topic, destination, creds.clientSecret.get_secret_value())
+            for topic in connector.webhook_topics()
+        ]
+        listed = {h.upstream_id: h for h in await connector.list_webhooks(client)}
+        assert all(listed[i].destination == destination and listed[i].active for i in created)
+        assert all([await connector.delete_webhook(client, i) for i in created])
+        assert not await connector.delete_webhook(client, created[0])  # already gone: not an error
     sandbox.reset("bigcommerce")
     checked: dict[str, int] = {}
     for request in recorder.requests:
@@ -104,4 +117,5 @@ async def test_every_request_the_connector_sends_matches_the_official_descriptio
         "locations.v3.yml",
         "inventory.v3.yml",
         "store_information.v2.yml",
+        "webhooks.v3.yml",
     }, checked

@@ -8,6 +8,7 @@ import gzip
 import json
 from typing import Any
 
+import httpx
 import pytest
 from graphql import (
     DocumentNode,
@@ -16,11 +17,13 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
     build_client_schema,
+    get_variable_values,
     parse,
     specified_rules,
     validate,
@@ -31,7 +34,7 @@ from graphql.validation import NoDeprecatedCustomRule
 
 from ledgerlink.connectors.framework.derived import FlatStream
 from ledgerlink.connectors.framework.graphql import GraphQLStream
-from ledgerlink.connectors.shopify import queries
+from ledgerlink.connectors.shopify import queries, registration
 from ledgerlink.connectors.shopify.bulk import BulkExportStream
 from ledgerlink.connectors.shopify.connector import ShopifyConnector
 from ledgerlink.connectors.shopify.cost import MAX_QUERY_COST, requested_cost
@@ -84,6 +87,7 @@ def connector_documents(connector: ShopifyConnector) -> dict[str, str]:
 
 def all_documents() -> dict[str, str]:
     documents = {**queries.DOCUMENTS, **{f"{n.field} follow-up": n.document for n in queries.NESTED}}
+    documents.update(registration.DOCUMENTS)  # webhook subscriptions the hub registers
     documents.update(connector_documents(ShopifyConnector(CREDS)))
 
     class Small(ShopifyConnector):
@@ -171,3 +175,38 @@ def test_every_page_stays_within_the_query_cost_limit() -> None:
         costs[name] = requested_cost(paged.document, variables)
     assert all(cost <= connector.page_cost_ceiling < MAX_QUERY_COST for cost in costs.values()), costs
     assert costs["orders"] > connector.page_cost_ceiling * 0.8, costs  # and near it: pages are not needlessly small
+
+
+async def test_webhook_registration_requests_are_valid(schema: GraphQLSchema) -> None:
+    """What the connector sends to register, list and delete webhook subscriptions: valid documents, and
+    variables that coerce to their types (every topic one of Shopify's, the destination as `uri`)."""
+    sent: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        sent.append(body)
+        gid = "gid://shopify/WebhookSubscription/1"
+        if "webhookSubscriptionCreate" in body["query"]:
+            created = {"id": gid, "topic": body["variables"]["topic"], "uri": "https://hub.example.com/h"}
+            data: dict[str, Any] = {"webhookSubscriptionCreate": {"webhookSubscription": created, "userErrors": []}}
+        elif "webhookSubscriptionDelete" in body["query"]:
+            data = {"webhookSubscriptionDelete": {"deletedWebhookSubscriptionId": gid, "userErrors": []}}
+        else:
+            data = {"webhookSubscriptions": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}}
+        return httpx.Response(200, json={"data": data})
+
+    creds = CREDS.model_copy(update={"apiBaseUrl": "http://127.0.0.1:9"})  # loopback: the tests' network policy
+    connector = ShopifyConnector(creds, transport=httpx.MockTransport(answer))
+    async with connector.client() as client:
+        for topic in connector.webhook_topics():
+            await connector.register_webhook(client, topic, "https://hub.example.com/v1/webhooks/inbound/x", None)
+        await connector.list_webhooks(client)
+        assert await connector.delete_webhook(client, "gid://shopify/WebhookSubscription/1")
+    assert len(sent) == len(connector.webhook_topics()) + 2
+    for body in sent:
+        document = parse(body["query"])
+        assert [e.message for e in validate(schema, document, [*specified_rules, NoDeprecatedCustomRule])] == []
+        operation = document.definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        coerced = get_variable_values(schema, operation.variable_definitions or (), body["variables"])
+        assert not isinstance(coerced, list), [e.message for e in coerced]

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     webhook_inbox_retention_days: int = Field(
         default=8, ge=7, description="Handled inbound webhooks (and so their dedupe keys) kept this long."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The hub's address as the upstream platforms reach it (https://hub.example.com): "
+        "where the webhooks it registers upstream deliver.",
+    )
 
     @field_validator("database_url")
     @classmethod

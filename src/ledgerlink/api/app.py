@@ -22,6 +22,7 @@ from ledgerlink.api.routers import (
     provider_config,
     records,
     sync,
+    webhook_registrations,
     webhooks,
     webhooks_inbound,
 )
@@ -83,6 +84,7 @@ def create_app(
         events,
         webhooks_inbound,
         webhooks,
+        webhook_registrations,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

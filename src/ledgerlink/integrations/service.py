@@ -242,7 +242,10 @@ async def verify_integration(
     return integration
 
 
-async def set_enabled(session: AsyncSession, workspace_id: str, integration_id: str, enabled: bool) -> Integration:
+async def set_enabled(
+    session: AsyncSession, workspace_id: str, integration_id: str, enabled: bool, *, box: SecretBox | None = None
+) -> Integration:
+    """Disabling also removes the integration's webhooks upstream when `box` is given (best effort)."""
     integration = await get_integration(session, workspace_id, integration_id)
     if enabled == (integration.status != "disabled"):
         return integration
@@ -259,14 +262,28 @@ async def set_enabled(session: AsyncSession, workspace_id: str, integration_id: 
         {"integrationId": integration.id, "status": integration.status},
     )
     await session.commit()
+    if not enabled and box is not None:
+        await _release_webhooks(session, box, integration)
     return integration
 
 
-async def remove_integration(session: AsyncSession, workspace_id: str, integration_id: str) -> None:
+async def remove_integration(
+    session: AsyncSession, workspace_id: str, integration_id: str, *, box: SecretBox | None = None
+) -> None:
+    """Removing also removes the integration's webhooks upstream when `box` is given (best effort)."""
     integration = await get_integration(session, workspace_id, integration_id)
+    if box is not None:
+        await _release_webhooks(session, box, integration)
     _announce(session, integration, "integration.removed", {"integrationId": integration.id, "name": integration.name})
     await session.delete(integration)
     await session.commit()
+
+
+async def _release_webhooks(session: AsyncSession, box: SecretBox, integration: Integration) -> None:
+    """The hooks the hub registered upstream go with the integration; a failure is logged, never raised."""
+    from ledgerlink.webhooks.registration import release_hooks  # it builds on this module
+
+    await release_hooks(session, box, integration)
 
 
 def _announce(session: AsyncSession, integration: Integration, event_type: str, data: dict[str, Any]) -> None:

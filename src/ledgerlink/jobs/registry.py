@@ -12,7 +12,12 @@ from ledgerlink.runtime import Runtime
 blueprint = procrastinate.Blueprint()
 
 # Modules whose import registers tasks on `blueprint`; a worker imports every one of them.
-TASK_MODULES: list[str] = ["ledgerlink.jobs.maintenance", "ledgerlink.sync.tasks", "ledgerlink.webhooks.tasks"]
+TASK_MODULES: list[str] = [
+    "ledgerlink.jobs.maintenance",
+    "ledgerlink.sync.tasks",
+    "ledgerlink.webhooks.tasks",
+    "ledgerlink.webhooks.registration_tasks",
+]
 
 
 def runtime_of(context: JobContext) -> Runtime:

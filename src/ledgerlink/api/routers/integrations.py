@@ -131,8 +131,11 @@ async def disable_integration(
     integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    integration = await service.set_enabled(session, principal.workspace_id, integrationId, enabled=False)
+    integration = await service.set_enabled(
+        session, principal.workspace_id, integrationId, enabled=False, box=runtime.secrets
+    )
     return ok(service.public_view(integration))
 
 
@@ -151,6 +154,7 @@ async def remove_integration(
     integrationId: str = IntegrationId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    await service.remove_integration(session, principal.workspace_id, integrationId)
+    await service.remove_integration(session, principal.workspace_id, integrationId, box=runtime.secrets)
     return ok({"id": integrationId, "status": "removed"})

@@ -101,8 +101,11 @@ async def disable(
     businessProviderId: str = BusinessProviderId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    integration = await service.set_enabled(session, principal.workspace_id, businessProviderId, enabled=False)
+    integration = await service.set_enabled(
+        session, principal.workspace_id, businessProviderId, enabled=False, box=runtime.secrets
+    )
     return {"success": True, "data": {"guid": integration.id, "status": integration.status}}
 
 
@@ -113,6 +116,7 @@ async def remove(
     businessProviderId: str = BusinessProviderId,
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    await service.remove_integration(session, principal.workspace_id, businessProviderId)
+    await service.remove_integration(session, principal.workspace_id, businessProviderId, box=runtime.secrets)
     return {"success": True}

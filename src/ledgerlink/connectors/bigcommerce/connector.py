@@ -19,6 +19,7 @@ from ledgerlink.canonical.money import MoneyError, parse_decimal
 from ledgerlink.connectors.bigcommerce import mappers
 from ledgerlink.connectors.bigcommerce.credentials import BigCommerceCredentials
 from ledgerlink.connectors.bigcommerce.policy import BigCommercePolicy
+from ledgerlink.connectors.bigcommerce.registration import BigCommerceHookRegistration
 from ledgerlink.connectors.framework.connector import Connector, InventoryChange, InventoryResult
 from ledgerlink.connectors.framework.derived import FlatStream
 from ledgerlink.connectors.framework.parsing import utc_time
@@ -119,7 +120,7 @@ def _failure_reason(exc: UpstreamError) -> str:
     return f"{exc.message}: {title}" if title else exc.message
 
 
-class BigCommerceConnector(Connector):
+class BigCommerceConnector(BigCommerceHookRegistration, Connector):
     provider = "bigcommerce"
     stream_names = ("orders", "products", "customers", "locations", "inventory")
     # Standard and Plus plans: 150 requests per 30 s window, all of it usable at once. The budget is
@@ -176,6 +177,10 @@ class BigCommerceConnector(Connector):
             static_params={"sort": "date_modified:asc"},
             format_time=_iso,
             enrich=_with_order_parts,
+            # BigCommerce counts requests in a fixed window and says with every answer how many are
+            # left: one sub-resource request at a time keeps the shared budget aligned with that count
+            # (several in flight would spend from a figure already stale, and overshoot the quota).
+            enrich_concurrency=1,
         )
         products = _v3(
             "products",

@@ -9,10 +9,12 @@ from typing import Any, ClassVar
 
 from ledgerlink.connectors.framework.stream import Stream
 from ledgerlink.connectors.spec import Credentials
+from ledgerlink.errors import ConfigurationError
 from ledgerlink.ratelimit import Limit
 from ledgerlink.upstream.budget import Budget
 from ledgerlink.upstream.client import UpstreamClient
 from ledgerlink.upstream.policy import RetryPolicy
+from ledgerlink.upstream.tokens import MemoryTokens, TokenStore
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,26 @@ class InventoryResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class RegisteredHook:
+    """One webhook subscription as the upstream lists it."""
+
+    upstream_id: str
+    topic: str  # as the upstream spells it: ORDERS_CREATE, store/order/*, order.created
+    destination: str
+    active: bool  # False when the upstream stopped delivering (deactivated, paused, disabled)
+
+
+@dataclass(frozen=True)
+class CheckDelivery:
+    """A delivery made up and signed as the upstream would send it, for "Check Integration": its topic
+    is one the hub stores and ignores, so sending it never changes data."""
+
+    topic: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class Connector(ABC):
     """Subclasses declare `streams` and `default_limit`, build their client, and implement the verbs."""
 
@@ -50,6 +72,9 @@ class Connector(ABC):
         self.credentials = credentials
         self.budget = budget
         self.transport = transport
+        # Where expiring access tokens come from: the integration's shared store when the connector
+        # belongs to one (integrations/connectors.py), else held in memory for this connector's life.
+        self.tokens: TokenStore | MemoryTokens = MemoryTokens(credentials)
 
     @property
     @abstractmethod
@@ -69,3 +94,36 @@ class Connector(ABC):
     @abstractmethod
     async def push_inventory(self, client: UpstreamClient, changes: list[InventoryChange]) -> list[InventoryResult]:
         """Write inventory upstream; one result per change, in order."""
+
+    # --- webhook registration (optional: providers whose hooks the hub creates upstream) ----------
+
+    # True where the hub picks the secret that signs deliveries and hands it over with each
+    # registration (WooCommerce); elsewhere the upstream signs with a secret of its own.
+    hub_chooses_webhook_secret: ClassVar[bool] = False
+
+    def _no_registration(self) -> ConfigurationError:
+        return ConfigurationError(
+            f"no webhook registration for {self.provider}: its hooks cannot be created from the hub",
+            {"provider": self.provider},
+        )
+
+    def webhook_topics(self) -> tuple[str, ...]:
+        """The upstream topics (scopes) the hub subscribes to, spelt as the upstream spells them."""
+        raise self._no_registration()
+
+    async def register_webhook(self, client: UpstreamClient, topic: str, destination: str, secret: str | None) -> str:
+        """Create one hook upstream delivering `topic` to `destination`; returns the upstream's id for it.
+        `secret` is the integration's verification secret, where the upstream takes one with the hook."""
+        raise self._no_registration()
+
+    async def list_webhooks(self, client: UpstreamClient) -> list[RegisteredHook]:
+        """Every hook the upstream holds for these credentials (ours and any other)."""
+        raise self._no_registration()
+
+    async def delete_webhook(self, client: UpstreamClient, upstream_id: str) -> bool:
+        """Remove one hook; False when the upstream had no such hook (already gone is not an error)."""
+        raise self._no_registration()
+
+    def webhook_check_delivery(self, secret: str) -> CheckDelivery:
+        """A signed delivery of a topic nothing acts on, as the upstream would send it."""
+        raise self._no_registration()

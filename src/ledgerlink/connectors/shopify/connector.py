@@ -35,6 +35,7 @@ from ledgerlink.connectors.shopify.bulk import BulkExportStream
 from ledgerlink.connectors.shopify.cost import largest_page
 from ledgerlink.connectors.shopify.credentials import ShopifyCredentials
 from ledgerlink.connectors.shopify.policy import ShopifyPolicy
+from ledgerlink.connectors.shopify.registration import ShopifyHookRegistration
 from ledgerlink.ratelimit import Limit
 from ledgerlink.upstream.client import UpstreamClient
 from ledgerlink.upstream.errors import UpstreamError
@@ -115,7 +116,7 @@ def _no_map(raw: Any) -> Any:
     raise TypeError("stock is mapped per location (FlatStream)")
 
 
-class ShopifyConnector(Connector):
+class ShopifyConnector(ShopifyHookRegistration, Connector):
     provider = "shopify"
     stream_names = ("orders", "products", "customers", "locations", "inventory")
     # The Standard plan's bucket: 100 points a second, 2000 at once. Every answer reports the shop's real

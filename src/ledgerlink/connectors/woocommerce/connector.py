@@ -18,6 +18,7 @@ from ledgerlink.connectors.framework.stream import RecordParts, Stream
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.connectors.woocommerce import mappers
 from ledgerlink.connectors.woocommerce.credentials import WooCommerceCredentials
+from ledgerlink.connectors.woocommerce.registration import WooCommerceHookRegistration
 from ledgerlink.upstream.client import UpstreamClient
 from ledgerlink.upstream.errors import UpstreamRejected
 from ledgerlink.upstream.policy import RetryPolicy
@@ -88,7 +89,7 @@ def _keyset(name: str, resource_type: str, path: str, parts: RecordParts, **kwar
     )
 
 
-class WooCommerceConnector(Connector):
+class WooCommerceConnector(WooCommerceHookRegistration, Connector):
     provider = "woocommerce"
     stream_names = ("orders", "products", "customers", "locations", "inventory")
     default_limit = None  # WooCommerce sets none; a host's 429s are obeyed as they come

@@ -1,0 +1,573 @@
+"""Our webhooks at the upstream platforms: created, kept, checked and removed (issue 4, "Registration at
+the provider" and seed 004's "Check Integration").
+
+Each integration gets one hook per topic its connector names (`Connector.webhook_topics`), all
+delivering to one destination: `{public URL}/v1/webhooks/inbound/{integrationId}`, or for BigCommerce
+seed 004's `{public URL}/direct/webhook/big-commerce/order/{token}`, where the token is a secret made
+once per integration (kept as its SHA-256 to look it up and encrypted to rebuild the URL). The hooks
+the hub made are rows of `webhook_registrations` (topic, upstream id, destination, active | broken).
+
+- `register_all` is idempotent: it lists the upstream's hooks first and keeps a registered hook that
+  still exists and is active, adopts an active hook of ours the rows lost, creates what is missing,
+  and removes what is no longer wanted (a hook of an old destination, an inactive one once replaced,
+  a duplicate delivering to us).
+- `check_health` finds hooks that are missing or inactive upstream, marks them broken, creates them
+  again and says what it repaired; a disabled integration's leftover hooks are removed instead.
+- `unregister_all` removes the hooks upstream (one already gone is fine) and their rows.
+- `release_hooks` is the best-effort removal when an integration is disabled or removed: it never
+  fails the caller; what could not be removed stays as a `broken` row, logged, for the periodic check
+  to remove later.
+- `check_integration` sends a made-up delivery signed as the upstream signs it to the registered
+  destination over HTTP, as the upstream would reach it, and reports whether it was stored, with the
+  latency. Its topic is one nothing acts on, so a check never changes data.
+
+Every operation on one integration's hooks holds a transaction-scoped advisory lock on it, so two of
+them (a request and the periodic check) never create the same hook twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.connectors.framework.connector import Connector, RegisteredHook
+from ledgerlink.connectors.loading import build_connector, webhook_spec
+from ledgerlink.connectors.registry import get_provider
+from ledgerlink.errors import ConfigurationError, LedgerlinkError, NotFound
+from ledgerlink.ids import new_id
+from ledgerlink.integrations.service import get_integration
+from ledgerlink.models import InboxEvent, Integration, WebhookRegistration
+from ledgerlink.runtime import Runtime
+from ledgerlink.secrets_box import SecretBox
+from ledgerlink.upstream.client import network_policy
+from ledgerlink.upstream.network import GuardedTransport
+from ledgerlink.upstream.policy import RetryPolicy
+from ledgerlink.webhooks.receive import token_hash
+
+log = logging.getLogger(__name__)
+
+INBOUND_PATH = "/v1/webhooks/inbound/"
+BIGCOMMERCE_PATH = "/direct/webhook/big-commerce/order/"
+TOKEN_PROVIDERS = frozenset({"bigcommerce"})  # whose destination carries the integration's secret token
+# Someone usually waits on these calls: a short retry, not a sync's patience.
+RETRY = RetryPolicy(attempts=2, rate_limit_waits=2, max_delay=2, max_wait=5)
+CHECK_TIMEOUT_SECONDS = 15.0  # what the upstreams give a destination, about
+_TOKEN_IN_PATH = re.compile(rf"({re.escape(BIGCOMMERCE_PATH)})([^/?#]+)")
+
+
+# --- addresses ---------------------------------------------------------------------------------------
+
+
+def public_base(runtime: Runtime, override: str | None = None) -> str:
+    """The hub's public address (the request's `publicUrl`, else LEDGERLINK_PUBLIC_URL), checked."""
+    base = override or runtime.settings.public_url
+    if not base:
+        raise ConfigurationError(
+            "no public URL is configured: the upstream platforms deliver webhooks over the internet and need "
+            "an address that reaches this hub; set LEDGERLINK_PUBLIC_URL (e.g. https://hub.example.com) "
+            "or pass publicUrl",
+            {"setting": "LEDGERLINK_PUBLIC_URL"},
+        )
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            "the public URL must be an absolute http(s) URL without query or fragment", {"publicUrl": base}
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError("the public URL must not carry credentials", {"publicUrl": "****"})
+    return base.rstrip("/")
+
+
+def destination_url(public_base_url: str, integration: Integration, token: str | None = None) -> str:
+    """Where the integration's hooks deliver (BigCommerce: seed 004's token address)."""
+    base = public_base_url.rstrip("/")
+    if integration.provider in TOKEN_PROVIDERS:
+        if not token:
+            raise ValueError(f"a {integration.provider} destination needs the integration's inbound token")
+        return f"{base}{BIGCOMMERCE_PATH}{token}"
+    return f"{base}{INBOUND_PATH}{integration.id}"
+
+
+def masked_destination(destination: str) -> str:
+    """A destination as the API shows it: a secret token in it keeps only its last 4 characters."""
+    return _TOKEN_IN_PATH.sub(lambda m: f"{m.group(1)}****{m.group(2)[-4:]}", destination)
+
+
+async def ensure_inbound_token(session: AsyncSession, box: SecretBox, integration: Integration) -> str:
+    """The integration's secret destination token, made once (32 random bytes, URL-safe) and kept as
+    its SHA-256 (what the endpoint looks up) and encrypted (to build the URL again)."""
+    if integration.inbound_token_encrypted:
+        return str(box.decrypt_json(integration.inbound_token_encrypted)["token"])
+    token = secrets.token_urlsafe(32)
+    integration.inbound_token_hash = token_hash(token)
+    integration.inbound_token_encrypted = box.encrypt_json({"token": token})
+    await session.flush()
+    return token
+
+
+# --- what the upstream calls need --------------------------------------------------------------------
+
+
+@dataclass
+class _Upstream:
+    connector: Connector
+    secret: str | None  # the integration's verification secret (what signs or accompanies deliveries)
+
+
+def _secret_fields(provider_id: str) -> tuple[str, ...]:
+    spec = webhook_spec(get_provider(provider_id))
+    return spec.secret_fields if spec else ()
+
+
+def _verification_secret(provider_id: str, credentials: dict[str, Any]) -> str | None:
+    spec = webhook_spec(get_provider(provider_id))
+    found = spec.secrets(credentials) if spec else []
+    return found[0] if found else None
+
+
+def _upstream(box: SecretBox, integration: Integration, runtime: Runtime | None = None) -> _Upstream:
+    provider = get_provider(integration.provider)
+    plain = box.decrypt_json(integration.credentials_encrypted)
+    connector = build_connector(
+        provider,
+        provider.credentials.model_validate(plain),
+        settings=integration.settings,
+        bookkeeping=runtime.bookkeeping if runtime is not None else None,
+        bucket=f"upstream:{integration.id}",
+    )
+    return _Upstream(connector, _verification_secret(integration.provider, plain))
+
+
+def _require_secret(integration: Integration, upstream: _Upstream) -> str:
+    if upstream.secret:
+        return upstream.secret
+    fields = _secret_fields(integration.provider)
+    raise ConfigurationError(
+        f"{get_provider(integration.provider).name} webhooks are verified with the credential "
+        f"{' or '.join(fields) or 'secret'}, which this integration lacks: add it (PATCH the integration's "
+        "credentials), or every delivery would be refused",
+        {"provider": integration.provider, "fields": list(fields)},
+    )
+
+
+async def _integration(session: AsyncSession, integration_id: str, workspace_id: str | None) -> Integration:
+    if workspace_id is not None:
+        return await get_integration(session, workspace_id, integration_id)
+    found = await session.get(Integration, integration_id)
+    if found is None:
+        raise NotFound(f"integration '{integration_id}' not found", {"id": integration_id})
+    return found
+
+
+async def _lock(session: AsyncSession, integration_id: str) -> None:
+    """Serialise every change to one integration's hooks (released when the transaction ends)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"webhook-registration:{integration_id}"},
+    )
+
+
+async def _rows(session: AsyncSession, integration_id: str) -> dict[str, WebhookRegistration]:
+    found = await session.execute(
+        select(WebhookRegistration)
+        .where(WebhookRegistration.integration_id == integration_id)
+        .order_by(WebhookRegistration.topic)
+    )
+    return {row.topic: row for row in found.scalars()}
+
+
+def _log_extra(integration: Integration, **more: Any) -> dict[str, Any]:
+    return {
+        "integration_id": integration.id,
+        "workspace_id": integration.workspace_id,
+        "provider": integration.provider,
+        **more,
+    }
+
+
+# --- register ----------------------------------------------------------------------------------------
+
+
+async def _prepare(runtime: Runtime, integration_id: str, workspace_id: str | None) -> tuple[Integration, str | None]:
+    """Check the integration can have hooks and commit what their deliveries need before any exists:
+    the destination token, and the secret where the hub chooses it. (Committed first because the
+    upstream may deliver, or ping, as soon as a hook is made.) Returns the integration and its token."""
+    async with runtime.sessions() as session:
+        await _integration(session, integration_id, workspace_id)
+        integration = (
+            await session.execute(
+                select(Integration)
+                .where(Integration.id == integration_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        if integration.status == "disabled":
+            raise ConfigurationError(
+                "the integration is disabled: enable it before registering its webhooks", {"status": "disabled"}
+            )
+        upstream = _upstream(runtime.secrets, integration, runtime)
+        upstream.connector.webhook_topics()  # ConfigurationError where the provider has no registration
+        if not upstream.secret and upstream.connector.hub_chooses_webhook_secret:
+            _store_new_secret(runtime.secrets, integration)
+        elif not upstream.secret:
+            _require_secret(integration, upstream)
+        token = None
+        if integration.provider in TOKEN_PROVIDERS:
+            token = await ensure_inbound_token(session, runtime.secrets, integration)
+        await session.commit()
+        return integration, token
+
+
+def _store_new_secret(box: SecretBox, integration: Integration) -> None:
+    """A webhook secret for an upstream that signs with whatever secret the hook is made with."""
+    provider = get_provider(integration.provider)
+    field = _secret_fields(integration.provider)[0]
+    plain = box.decrypt_json(integration.credentials_encrypted)
+    credentials = provider.credentials.model_validate({**plain, field: secrets.token_urlsafe(32)})
+    integration.credentials_encrypted = box.encrypt_json(credentials.plain())
+    integration.credentials_summary = credentials.summary()
+    log.info("generated a webhook secret for the integration", extra=_log_extra(integration, field=field))
+
+
+def _record(
+    session: AsyncSession,
+    integration: Integration,
+    rows: dict[str, WebhookRegistration],
+    topic: str,
+    upstream_id: str,
+    destination: str,
+    now: datetime,
+) -> None:
+    row = rows.get(topic)
+    if row is None:
+        row = WebhookRegistration(
+            id=new_id("whr"),
+            workspace_id=integration.workspace_id,
+            integration_id=integration.id,
+            topic=topic,
+        )
+        session.add(row)
+        rows[topic] = row
+    row.upstream_id, row.destination, row.status, row.last_checked_at = upstream_id, destination, "active", now
+
+
+def _usable(hook: RegisteredHook | None, topic: str, destination: str) -> bool:
+    return hook is not None and hook.active and hook.topic == topic and hook.destination == destination
+
+
+async def register_all(
+    runtime: Runtime, integration_id: str, public_base_url: str | None = None, *, workspace_id: str | None = None
+) -> list[WebhookRegistration]:
+    """Make sure every topic of the integration has one active hook upstream delivering to the hub."""
+    base = public_base(runtime, public_base_url)
+    integration, token = await _prepare(runtime, integration_id, workspace_id)
+    destination = destination_url(base, integration, token)
+    upstream = _upstream(runtime.secrets, integration, runtime)
+    connector = upstream.connector
+    topics = connector.webhook_topics()
+    async with runtime.sessions() as session:
+        await _lock(session, integration.id)
+        rows = await _rows(session, integration.id)
+        now = datetime.now(UTC)
+        async with connector.client(RETRY) as client:
+            hooks = await connector.list_webhooks(client)
+            by_id = {h.upstream_id: h for h in hooks}
+            ours = [h for h in hooks if h.destination == destination]
+            # Ours before this run: what the rows name (another destination, if the URL changed) and
+            # whatever delivers to this destination. What is not kept of them goes.
+            previous = {row.upstream_id for row in rows.values()} | {h.upstream_id for h in ours}
+            kept: set[str] = set()
+            try:
+                for topic in topics:
+                    row = rows.get(topic)
+                    hook = by_id.get(row.upstream_id) if row is not None else None
+                    if not _usable(hook, topic, destination):
+                        hook = next(
+                            (h for h in ours if _usable(h, topic, destination) and h.upstream_id not in kept), None
+                        )
+                    if hook is None:
+                        upstream_id = await connector.register_webhook(client, topic, destination, upstream.secret)
+                    else:
+                        upstream_id = hook.upstream_id
+                    kept.add(upstream_id)
+                    _record(session, integration, rows, topic, upstream_id, destination, now)
+                # Replaced, retired or duplicate hooks of ours: every other hook is someone else's.
+                for upstream_id in sorted(previous - kept):
+                    if upstream_id in by_id:
+                        await connector.delete_webhook(client, upstream_id)
+                for topic in [t for t in rows if t not in topics]:
+                    await session.delete(rows.pop(topic))
+            except LedgerlinkError:
+                await session.commit()  # the hooks made so far are recorded; the rest stays as it was
+                raise
+        await session.commit()
+        log.info(
+            "webhooks registered upstream",
+            extra=_log_extra(integration, topics=len(topics), destination=masked_destination(destination)),
+        )
+        return [rows[t] for t in sorted(rows)]
+
+
+# --- remove ------------------------------------------------------------------------------------------
+
+
+async def _remove(session: AsyncSession, connector: Connector, rows: Sequence[WebhookRegistration]) -> int:
+    """Delete the rows' hooks upstream, with any duplicate delivering to the same destinations, and the
+    rows with them. On an upstream failure the rows not yet removed are marked broken and it raises."""
+    left = list(rows)
+    removed = 0
+    try:
+        async with connector.client(RETRY) as client:
+            destinations = {row.destination for row in rows}
+            registered = {row.upstream_id for row in rows}
+            extra = [
+                h.upstream_id
+                for h in await connector.list_webhooks(client)
+                if h.destination in destinations and h.upstream_id not in registered
+            ]
+            while left:
+                removed += int(await connector.delete_webhook(client, left[0].upstream_id))
+                await session.delete(left.pop(0))
+            for upstream_id in extra:
+                removed += int(await connector.delete_webhook(client, upstream_id))
+    except LedgerlinkError:
+        for row in left:
+            row.status = "broken"
+        raise
+    return removed
+
+
+async def unregister_all(runtime: Runtime, integration_id: str, *, workspace_id: str | None = None) -> int:
+    """Remove the integration's hooks upstream and their rows; returns how many hooks were deleted upstream."""
+    async with runtime.sessions() as session:
+        integration = await _integration(session, integration_id, workspace_id)
+        await _lock(session, integration.id)
+        rows = list((await _rows(session, integration.id)).values())
+        if not rows:
+            return 0
+        try:
+            removed = await _remove(session, _upstream(runtime.secrets, integration, runtime).connector, rows)
+        finally:
+            await session.commit()
+        log.info("webhooks removed upstream", extra=_log_extra(integration, removed=removed))
+        return removed
+
+
+async def release_hooks(session: AsyncSession, box: SecretBox, integration: Integration) -> None:
+    """Best effort, for disabling or removing an integration: remove its hooks upstream. Never raises;
+    what could not be removed is logged and kept as `broken` rows (the periodic check removes a disabled
+    integration's leftovers; a removed integration's rows go with it).
+
+    It works in a session of its own on the caller's database, so the caller's session and the
+    integration object it holds are left exactly as they were."""
+    extra = _log_extra(integration)
+    try:
+        upstream = _upstream(box, integration)
+        async with AsyncSession(bind=session.bind, expire_on_commit=False) as own, own.begin():
+            await _lock(own, integration.id)
+            rows = list((await _rows(own, integration.id)).values())
+            if not rows:
+                return
+            try:
+                await _remove(own, upstream.connector, rows)
+            except LedgerlinkError as exc:  # the rows not removed were marked broken
+                log.warning(
+                    "could not remove the integration's webhooks upstream; kept as broken",
+                    extra={**extra, "error": exc.message, "upstream_ids": [r.upstream_id for r in rows]},
+                )
+    except Exception:
+        log.exception("removing the integration's webhooks upstream failed", extra=extra)
+
+
+# --- health ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repair:
+    topic: str
+    reason: str  # missing | inactive upstream, or unregistered (a wanted topic without a row)
+    upstream_id: str | None  # the hook now delivering; None when making one failed
+    error: str | None = None
+
+
+@dataclass
+class _Repairer:
+    session: AsyncSession
+    client: Any
+    integration: Integration
+    upstream: _Upstream
+    rows: dict[str, WebhookRegistration]
+    hooks: dict[str, RegisteredHook]  # the upstream's, as listed before any repair
+    now: datetime
+
+    async def restore(self, topic: str, destination: str, reason: str) -> Repair:
+        """Adopt an active hook of ours the rows do not know, else make one; record it."""
+        used = {row.upstream_id for row in self.rows.values()}
+        hook = next(
+            (h for h in self.hooks.values() if _usable(h, topic, destination) and h.upstream_id not in used), None
+        )
+        try:
+            upstream_id = (
+                hook.upstream_id
+                if hook is not None
+                else await self.upstream.connector.register_webhook(
+                    self.client, topic, destination, self.upstream.secret
+                )
+            )
+        except LedgerlinkError as exc:
+            log.warning(
+                "could not create a webhook upstream",
+                extra=_log_extra(self.integration, topic=topic, reason=reason, error=exc.message),
+            )
+            return Repair(topic, reason, None, exc.message)
+        _record(self.session, self.integration, self.rows, topic, upstream_id, destination, self.now)
+        return Repair(topic, reason, upstream_id)
+
+
+async def check_health(runtime: Runtime, integration_id: str, *, workspace_id: str | None = None) -> list[Repair]:
+    """Compare the rows with the upstream's hooks: a missing or inactive one is marked broken and made
+    again. A disabled integration's hooks are removed instead. Returns what was repaired (or tried)."""
+    async with runtime.sessions() as session:
+        integration = await _integration(session, integration_id, workspace_id)
+        await _lock(session, integration.id)
+        rows = await _rows(session, integration.id)
+        if not rows:
+            return []
+        if integration.status == "disabled":
+            await session.commit()
+            await release_hooks(session, runtime.secrets, integration)
+            return []
+        upstream = _upstream(runtime.secrets, integration, runtime)
+        connector = upstream.connector
+        repairs: list[Repair] = []
+        destination = next(iter(rows.values())).destination  # they all share one
+        async with connector.client(RETRY) as client:
+            hooks = {h.upstream_id: h for h in await connector.list_webhooks(client)}
+            repairer = _Repairer(session, client, integration, upstream, rows, hooks, datetime.now(UTC))
+            for row in list(rows.values()):
+                hook = hooks.get(row.upstream_id)
+                row.last_checked_at = repairer.now
+                if _usable(hook, row.topic, row.destination):
+                    row.status = "active"
+                    continue
+                row.status = "broken"
+                repair = await repairer.restore(row.topic, row.destination, "missing" if hook is None else "inactive")
+                repairs.append(repair)
+                if hook is not None and repair.upstream_id not in (None, hook.upstream_id):
+                    try:
+                        await connector.delete_webhook(client, hook.upstream_id)
+                    except LedgerlinkError as exc:
+                        log.warning(
+                            "could not delete a replaced webhook upstream",
+                            extra=_log_extra(integration, upstream_id=hook.upstream_id, error=exc.message),
+                        )
+            for topic in connector.webhook_topics():
+                if topic not in rows:  # wanted since the hooks were registered
+                    repairs.append(await repairer.restore(topic, destination, "unregistered"))
+        await session.commit()
+        if repairs:
+            log.warning(
+                "repaired webhooks upstream",
+                extra=_log_extra(integration, repairs=[f"{r.topic}: {r.reason}" for r in repairs]),
+            )
+        return repairs
+
+
+# --- Check Integration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    topic: str
+    destination: str
+    delivered: bool  # answered 2xx and stored in the inbox
+    status_code: int | None
+    latency_ms: int | None
+    stored: bool
+    error: str | None
+
+
+async def send_check(runtime: Runtime, integration: Integration, destination: str) -> Probe:
+    """POST a delivery signed as the upstream signs it to `destination`, through the same network guard
+    as every upstream call, and look for it in the inbox."""
+    upstream = _upstream(runtime.secrets, integration, runtime)
+    delivery = upstream.connector.webhook_check_delivery(_require_secret(integration, upstream))
+    spec = webhook_spec(get_provider(integration.provider))
+    dedupe_key = spec.parse(delivery.headers, delivery.body).dedupe_key if spec else None
+
+    def probe(delivered: bool, status: int | None, latency: int | None, stored: bool, error: str | None) -> Probe:
+        return Probe(delivery.topic, masked_destination(destination), delivered, status, latency, stored, error)
+
+    started = time.perf_counter()
+    try:
+        async with httpx.AsyncClient(
+            transport=GuardedTransport(network_policy()), timeout=CHECK_TIMEOUT_SECONDS, follow_redirects=False
+        ) as http:
+            response = await http.post(destination, content=delivery.body, headers=delivery.headers)
+    except LedgerlinkError as exc:
+        return probe(False, None, None, False, exc.message)
+    except httpx.HTTPError as exc:
+        return probe(False, None, None, False, f"{type(exc).__name__}: {exc}"[:300])
+    latency = round((time.perf_counter() - started) * 1000)
+    stored = False
+    if dedupe_key is not None:
+        async with runtime.sessions() as session:
+            found = await session.execute(
+                select(InboxEvent.id).where(
+                    InboxEvent.integration_id == integration.id, InboxEvent.dedupe_key == dedupe_key[:300]
+                )
+            )
+            stored = found.first() is not None
+    ok = 200 <= response.status_code < 300
+    error = None
+    if not ok:
+        error = f"HTTP {response.status_code}: {response.text[:300]}"
+    elif not stored:
+        error = "the destination answered 2xx but the delivery is not in this integration's inbox"
+    return probe(ok and stored, response.status_code, latency, stored, error)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    registrations: list[WebhookRegistration]
+    repairs: list[Repair]
+    probe: Probe
+
+
+async def check_integration(runtime: Runtime, integration_id: str, *, workspace_id: str | None = None) -> CheckResult:
+    """Seed 004's "Check Integration": the hooks exist upstream (repaired if not), and a test event sent
+    through the registered destination arrives."""
+    async with runtime.sessions() as session:
+        integration = await _integration(session, integration_id, workspace_id)
+    if integration.status == "disabled":
+        raise ConfigurationError("the integration is disabled: its webhooks are not registered", {"status": "disabled"})
+    repairs = await check_health(runtime, integration.id)
+    async with runtime.sessions() as session:
+        rows = list((await _rows(session, integration.id)).values())
+    if not rows:
+        raise ConfigurationError(
+            "no webhooks are registered for this integration: register them first "
+            f"(POST /v1/integrations/{integration.id}/webhooks/register)",
+            {"integrationId": integration.id},
+        )
+    active = [row for row in rows if row.status == "active"] or rows
+    probe = await send_check(runtime, integration, active[0].destination)
+    return CheckResult(rows, repairs, probe)
+
+
+async def integrations_with_registrations(runtime: Runtime) -> list[str]:
+    async with runtime.sessions() as session:
+        found = await session.execute(select(WebhookRegistration.integration_id).distinct())
+        return sorted(found.scalars())
