@@ -7,16 +7,13 @@ disabling remove the hooks upstream.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from ledgerlink.connectors.bigcommerce import registration as bigcommerce_hooks
@@ -29,6 +26,7 @@ from ledgerlink.webhooks.registration_tasks import check_all
 from tests.conftest import Sandbox, Tenant, make_tenant
 from tests.helpers import assert_error
 from tests.sync_support import setup_store
+from tests.webhook_receiver import serving
 
 pytestmark = pytest.mark.slow
 
@@ -40,27 +38,11 @@ TOPICS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 async def hub(app: Any) -> AsyncIterator[str]:
     """The hub's API on a real socket: the public URL the sandbox stores (and the check) deliver to."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(app) as base:
+        yield base
 
 
 # --- the stores' own view of their hooks -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -40,17 +41,25 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def running_receiver() -> AsyncIterator[Receiver]:
-    receiver = Receiver()
-    app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
+async def serving(app: Any) -> AsyncIterator[str]:
+    """An ASGI app on a real loopback socket for the block's duration; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
+        if task.done():
+            task.result()
         await asyncio.sleep(0.01)
-    receiver.url = f"http://127.0.0.1:{port}/hook"
     try:
-        yield receiver
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def running_receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    async with serving(Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])) as base:
+        receiver.url = f"{base}/hook"
+        yield receiver

@@ -46,7 +46,11 @@ class SourcePayloads:
             if external_id is None:
                 return None
             connector, client = await self._client(session, event.integration_id)
-        return await connector.fetch_record(client, stream, external_id)
+        record = await connector.fetch_record(client, stream, external_id)
+        if isinstance(record, dict):
+            # Sub-resources the connector fetched alongside (`_products`, …) are ours, not the resource's.
+            record = {key: value for key, value in record.items() if not key.startswith("_")}
+        return record
 
     async def _client(self, session: Any, integration_id: str) -> tuple[Any, UpstreamClient]:
         if integration_id not in self._clients:
