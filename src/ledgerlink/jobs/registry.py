@@ -17,6 +17,7 @@ TASK_MODULES: list[str] = [
     "ledgerlink.sync.tasks",
     "ledgerlink.webhooks.tasks",
     "ledgerlink.webhooks.registration_tasks",
+    "ledgerlink.reactions",
 ]
 
 

@@ -1,10 +1,8 @@
 """Fan-out: domain events become deliveries for the subscriptions that want them.
 
-Events are read by transaction horizon, not by `seq`: a sequence number is taken at insert, so an
-event of a transaction that commits late can carry a lower `seq` than one already read. Instead the
-cursor is a transaction id: each fan-out takes every event written by transactions older than the
-oldest one still running (`pg_snapshot_xmin`), which are all finished and so all visible, and moves
-the cursor to that horizon. Nothing committed later can fall behind it.
+Events are read by transaction horizon, not by `seq` (events_horizon.py says why and how): each
+fan-out takes every event written by transactions older than the oldest one still running and moves
+its cursor to that horizon in the same transaction as the deliveries it created.
 
 A statement trigger on `events` queues the fan-out job whenever events are written and an active
 subscription exists (migration 0005), in the writer's transaction; the cursor row's lock makes
@@ -19,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink import events_horizon
 from ledgerlink.db.copy import upsert_rows
 from ledgerlink.ids import new_id
 from ledgerlink.jobs.defer import defer_in_transaction
@@ -29,12 +28,6 @@ CURSOR = "webhook_deliveries"
 QUEUE = "webhooks"
 DELIVER_TASK = "ledgerlink:deliver_webhooks"
 
-_CLAIM_RANGE = text(
-    """
-    SELECT horizon, (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS upto
-      FROM outbox_cursors WHERE name = :name FOR UPDATE
-    """
-)
 # Subscriptions match an event of their workspace (and integration, unless workspace-wide) whose type
 # they list, or any non-webhook.* type for '*', written after they were created.
 _MATCHES = text(
@@ -56,10 +49,10 @@ _MATCHES = text(
 async def fan_out(runtime: Runtime) -> int:
     """Create the deliveries of every event not yet fanned out; returns how many."""
     async with runtime.sessions.begin() as session:
-        horizon, upto = (await session.execute(_CLAIM_RANGE, {"name": CURSOR})).one()
-        if upto <= horizon:
+        claimed = await events_horizon.claim(session, CURSOR)
+        if claimed is None:
             return 0
-        matches = (await session.execute(_MATCHES, {"since": horizon, "upto": upto})).all()
+        matches = (await session.execute(_MATCHES, {"since": claimed.since, "upto": claimed.upto})).all()
         rows = [
             {
                 "id": new_id("whd"),
@@ -80,10 +73,7 @@ async def fan_out(runtime: Runtime) -> int:
         )
         for subscription_id in sorted({sid for (sid,) in created}):
             await defer_sender(session, subscription_id)
-        await session.execute(
-            text("UPDATE outbox_cursors SET horizon = :upto, updated_at = now() WHERE name = :name"),
-            {"upto": upto, "name": CURSOR},
-        )
+        await events_horizon.advance(session, CURSOR, claimed.upto)
         return len(created)
 
 

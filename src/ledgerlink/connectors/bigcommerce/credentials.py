@@ -50,7 +50,7 @@ PROVIDER = ProviderSpec(
     category="ecommerce",
     credentials=BigCommerceCredentials,
     from_generic=_from_generic,
-    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks"),
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks", "real_time_sync"),
     connector="ledgerlink.connectors.bigcommerce.connector:BigCommerceConnector",
     webhooks="ledgerlink.connectors.bigcommerce.webhooks:WEBHOOKS",
 )

@@ -38,7 +38,7 @@ PROVIDER = ProviderSpec(
     category="ecommerce",
     credentials=ShopifyCredentials,
     from_generic=_from_generic,
-    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks"),
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks", "real_time_sync"),
     connector="ledgerlink.connectors.shopify.connector:ShopifyConnector",
     webhooks="ledgerlink.connectors.shopify.webhooks:WEBHOOKS",
 )

@@ -40,7 +40,7 @@ PROVIDER = ProviderSpec(
     category="ecommerce",
     credentials=WooCommerceCredentials,
     from_generic=_from_generic,
-    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks"),
+    features=("order_sync", "product_sync", "customer_sync", "inventory_sync", "webhooks", "real_time_sync"),
     connector="ledgerlink.connectors.woocommerce.connector:WooCommerceConnector",
     webhooks="ledgerlink.connectors.woocommerce.webhooks:WEBHOOKS",
 )
