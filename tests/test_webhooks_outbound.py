@@ -46,9 +46,10 @@ async def _emit(runtime: Runtime, workspace_id: str, n: int, type: str = "order.
     return [e.id for e in events]
 
 
-async def _deliver_until_settled(runtime: Runtime, subscription_id: str, rounds: int = 50) -> None:
+async def _deliver_until_settled(runtime: Runtime, subscription_id: str, timeout: float = 60.0) -> None:
     """What the worker does: fan out, then send whatever is due, again until nothing is pending."""
-    for _ in range(rounds):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
         await fan_out(runtime)
         await send_due(runtime, subscription_id)
         async with runtime.sessions() as session:
@@ -62,6 +63,7 @@ async def _deliver_until_settled(runtime: Runtime, subscription_id: str, rounds:
         if not pending:
             return
         await asyncio.sleep(0.05)
+    raise AssertionError(f"deliveries still pending after {timeout} s")
 
 
 def _verify(receiver: Receiver) -> list[dict]:
@@ -149,7 +151,7 @@ async def test_exhausted_retries_and_410_are_reported(
         receiver.status = 500
         sub = await _subscribe(client, tenant, receiver.url)
         await _emit(runtime, tenant.workspace_id, 1)
-        await _deliver_until_settled(runtime, sub["id"], rounds=200)
+        await _deliver_until_settled(runtime, sub["id"])
         assert len(receiver.received) == 8  # immediately + the seven scheduled retries
         receiver.status = 410
         await _emit(runtime, tenant.workspace_id, 1)
