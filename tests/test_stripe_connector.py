@@ -278,7 +278,7 @@ async def test_a_5xx_stripe_says_not_to_retry_fails_at_once():
     assert calls[0].headers["Authorization"] == "Bearer sk_test_" + "a" * 24
 
 
-def test_the_catalog_knows_the_connector_but_promises_no_sync_yet():
+def test_the_catalog_lists_stripe_as_a_working_payment_sync():
     provider = get_provider("stripe")
     assert connector_class(provider) is StripeConnector
-    assert provider.catalog_entry()["status"] == "planned" and provider.features == ()
+    assert provider.catalog_entry()["status"] == "active" and provider.features == ("payment_sync",)

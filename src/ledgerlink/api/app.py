@@ -19,6 +19,7 @@ from ledgerlink.api.routers import (
     health,
     integrations,
     inventory,
+    ledger,
     provider_config,
     records,
     sync,
@@ -85,6 +86,7 @@ def create_app(
         webhooks_inbound,
         webhooks,
         webhook_registrations,
+        ledger,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

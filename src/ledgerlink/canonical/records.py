@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -230,4 +230,10 @@ class InventoryLevel(Record):
         return f"{self.variant_external_id or self.sku}@{self.location_external_id}"
 
 
-CanonicalRecord = Order | Product | Customer | Location | InventoryLevel
+if TYPE_CHECKING:
+    # A processor's records (canonical/payments.py builds on this module, so only for type checkers).
+    from ledgerlink.canonical.payments import PaymentRecord
+
+    CanonicalRecord = Order | Product | Customer | Location | InventoryLevel | PaymentRecord
+else:
+    CanonicalRecord = Order | Product | Customer | Location | InventoryLevel

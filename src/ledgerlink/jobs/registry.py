@@ -18,6 +18,7 @@ TASK_MODULES: list[str] = [
     "ledgerlink.webhooks.tasks",
     "ledgerlink.webhooks.registration_tasks",
     "ledgerlink.reactions",
+    "ledgerlink.books.tasks",
 ]
 
 

@@ -8,7 +8,8 @@ shipping lines' taxes from shipping, line taxes from the goods; tax given only a
 between goods and shipping by their gross amounts; the discount's tax share is the goods' tax ratio
 (so net goods revenue, sales minus discounts, is exact; only its split into gross and discount is
 proportional). Which reading applies is the order's `taxes_included` flag, unless its headline amounts
-satisfy only the other identity (a mapper that states ex-tax amounts with the flag set).
+satisfy only the other identity, to within rounding (a mapper that states ex-tax amounts with the flag
+set, as WooCommerce's line subtotals are, converted to the shop currency amount by amount).
 """
 
 from __future__ import annotations
@@ -44,11 +45,18 @@ class OrderParts:
         return self.receivable + self.discounts - self.sales - self.shipping - sum(t.amount for t in self.taxes)
 
 
+HEADLINE_ROUNDING = 2  # how far rounding alone can put the five headline amounts out: 5 x 0.5 units
+
+
 def amounts_include_tax(order: Order) -> bool:
-    """Whether the order's line, shipping and headline amounts include tax (see the module's notes)."""
-    inclusive = order.subtotal - order.discount + order.shipping == order.total
-    exclusive = order.subtotal - order.discount + order.shipping + order.tax == order.total
-    return inclusive if inclusive != exclusive else order.taxes_included
+    """Whether the order's line, shipping and headline amounts include tax (see the module's notes): the
+    identity the headline amounts satisfy, to within rounding (amounts converted one by one from the
+    buyer's currency are each up to half a unit out), else the order's flag."""
+    goods = order.subtotal - order.discount + order.shipping
+    inclusive, exclusive = abs(goods - order.total), abs(goods + order.tax - order.total)
+    if inclusive == exclusive or min(inclusive, exclusive) > HEADLINE_ROUNDING:
+        return order.taxes_included
+    return inclusive < exclusive
 
 
 def order_parts(order: Order) -> OrderParts:

@@ -7,6 +7,7 @@ from ledgerlink.models.event import Event
 from ledgerlink.models.external_refs import ExternalRef
 from ledgerlink.models.integration import Integration
 from ledgerlink.models.inventory import InventoryLevel, Location
+from ledgerlink.models.ledger import JournalEntry, JournalLine, LedgerAccount, LedgerPostingError  # noqa: F401
 from ledgerlink.models.orders import (
     Order,
     OrderAddress,
@@ -15,7 +16,15 @@ from ledgerlink.models.orders import (
     OrderShippingLine,
     OrderTaxLine,
 )
-from ledgerlink.models.payments import Payment, Refund, RefundLine
+from ledgerlink.models.payments import (
+    BalanceEntry,
+    Payment,
+    PaymentSyncRun,
+    PaymentSyncTotal,
+    PayoutItem,
+    Refund,
+    RefundLine,
+)
 from ledgerlink.models.ratelimit import RateLimitBucket
 from ledgerlink.models.sync import StreamCursor, SyncItemError, SyncRun
 from ledgerlink.models.webhooks import (
@@ -30,6 +39,7 @@ from ledgerlink.models.workspace import ApiKey, OAuthClient, OAuthToken, Workspa
 
 __all__ = [
     "ApiKey",
+    "BalanceEntry",
     "Base",
     "Customer",
     "Event",
@@ -48,6 +58,9 @@ __all__ = [
     "OrderTaxLine",
     "OutboxCursor",
     "Payment",
+    "PaymentSyncRun",
+    "PaymentSyncTotal",
+    "PayoutItem",
     "Product",
     "ProductVariant",
     "RateLimitBucket",

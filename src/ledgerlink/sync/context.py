@@ -16,6 +16,7 @@ class LoadContext:
     integration_id: str
     provider: str
     settings: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None  # the sync run loading the page (None: a webhook, a one-off load)
 
     def scope(self, resource_type: str) -> RefScope:
         return RefScope(self.workspace_id, self.integration_id, resource_type)
@@ -29,6 +30,8 @@ class Item:
     record: Any
     payload_hash: str
     updated_at: datetime | None
+    # False when updated_at is no modification time (the stream says so): never judged stale by it.
+    versioned: bool = True
 
 
 @dataclass(frozen=True)

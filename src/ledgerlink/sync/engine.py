@@ -3,7 +3,9 @@
 Each page is one transaction: its records, its item errors, the run's counters and resume token,
 and (for runs that cover "everything since") the stream's cursor. So the cursor moves only with the
 page it covers, and a run picked up again after a crash continues from the last committed page
-with nothing lost or doubled.
+with nothing lost or doubled. A stream read newest first declares `cursor_on_success_only`: its
+cursor moves once, when the run ends well, to the run's high-water mark (a run failing after its first
+page must not make the next one skip everything older).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
+from ledgerlink.connectors.framework.stream import cursor_on_success_only
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import LedgerlinkError
@@ -105,6 +108,7 @@ async def _checkpoint(
     newest: datetime | None,
     token: dict[str, Any] | None,
     to_process: int | None,
+    cursor_per_page: bool = True,
 ) -> None:
     values: dict[str, Any] = {
         "processed": SyncRun.processed + result.processed,
@@ -121,28 +125,37 @@ async def _checkpoint(
     if to_process is not None:
         values["to_process"] = to_process
     await session.execute(update(SyncRun).where(SyncRun.id == run.id).values(**values))
-    if newest is not None and moves_cursor(run):
-        stmt = insert(StreamCursor.__table__).values(
-            workspace_id=run.workspace_id,
-            integration_id=run.integration_id,
-            stream=run.stream,
-            cursor_at=newest,
-            last_run_id=run.id,
+    if newest is not None and moves_cursor(run) and cursor_per_page:
+        await _move_cursor(session, run, newest)
+
+
+async def _move_cursor(session: Any, run: SyncRun, to: datetime) -> None:
+    stmt = insert(StreamCursor.__table__).values(
+        workspace_id=run.workspace_id,
+        integration_id=run.integration_id,
+        stream=run.stream,
+        cursor_at=to,
+        last_run_id=run.id,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["integration_id", "stream"],
+            set_={
+                "cursor_at": func.greatest(StreamCursor.__table__.c.cursor_at, to),
+                "last_run_id": run.id,
+                "updated_at": func.now(),
+            },
         )
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["integration_id", "stream"],
-                set_={
-                    "cursor_at": func.greatest(StreamCursor.__table__.c.cursor_at, newest),
-                    "last_run_id": run.id,
-                    "updated_at": func.now(),
-                },
-            )
-        )
+    )
 
 
 async def _finish(
-    runtime: Runtime, run_id: str, status: str, code: str | None = None, message: str | None = None
+    runtime: Runtime,
+    run_id: str,
+    status: str,
+    code: str | None = None,
+    message: str | None = None,
+    cursor_at_end: bool = False,
 ) -> None:
     async with runtime.sessions.begin() as session:
         run = (
@@ -150,13 +163,16 @@ async def _finish(
         ).scalar_one_or_none()
         if run is None or run.status in FINISHED:  # finished elsewhere, or its integration was removed
             return
+        if status == "succeeded" and cursor_at_end and run.high_water is not None and moves_cursor(run):
+            await _move_cursor(session, run, run.high_water)  # everything up to it has been read
         if status == "succeeded" and run.failed:
             status = "completed_with_errors"
         run.status, run.error_code, run.error_message = status, code, message
         run.finished_at = datetime.now(UTC)
         run.token = None
         integration = await session.get(Integration, run.integration_id)
-        if integration is not None and code == "AUTH_FAILED":
+        # A token refresh the upstream refused has already flagged it `needs_reauth`, once (upstream/tokens.py).
+        if integration is not None and code == "AUTH_FAILED" and integration.status != "needs_reauth":
             # Retrying cannot help until someone fixes the credentials: say so once, loudly.
             integration.status, integration.last_error = "error", message
             emit(
@@ -222,7 +238,8 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
     if run.sync_type == "retry":
         stream = RetryStream(connector, stream)
     window = window_of(run)
-    ctx = LoadContext(run.workspace_id, integration.id, provider.id, dict(integration.settings))
+    ctx = LoadContext(run.workspace_id, integration.id, provider.id, dict(integration.settings), run_id=run.id)
+    cursor_at_end = cursor_on_success_only(stream)
     token = run.token
     try:
         async with connector.client() as client:
@@ -238,7 +255,7 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
                     async with runtime.sessions.begin() as session:
                         result, newest = await load_page(session, ctx, stream, page.records)
                         await _record_errors(session, run, stream.resource_type, result)
-                        await _checkpoint(session, run, result, newest, page.next_token, page.total)
+                        await _checkpoint(session, run, result, newest, page.next_token, page.total, not cursor_at_end)
                         if run.retry_of:
                             await settle_source_errors(session, run.retry_of, attempted, result)
                     token = page.next_token
@@ -253,5 +270,5 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
         log.warning("sync run failed", extra={"sync_id": run_id, "code": exc.code, "error": exc.message})
         await _finish(runtime, run_id, "failed", exc.code, exc.message)
         return "failed"
-    await _finish(runtime, run_id, "succeeded")
+    await _finish(runtime, run_id, "succeeded", cursor_at_end=cursor_at_end)
     return "succeeded"

@@ -18,12 +18,19 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.canonical.external_refs import payload_hash
-from ledgerlink.connectors.framework.stream import Stream
+from ledgerlink.connectors.framework.stream import Stream, updated_at_is_version
 from ledgerlink.sync.context import Item, ItemError, LoadContext, LoadResult
 from ledgerlink.sync.write_catalog import write_products
 from ledgerlink.sync.write_customers import write_customers, write_locations
 from ledgerlink.sync.write_inventory import write_inventory
-from ledgerlink.sync.write_orders import write_orders
+from ledgerlink.sync.write_payments import (
+    write_balance_entries,
+    write_chargebacks,
+    write_orders_linking_payments,
+    write_payment_refunds,
+    write_payments,
+    write_payouts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +42,16 @@ async def _customers_only(session: AsyncSession, ctx: LoadContext, items: list[I
 
 
 WRITERS: dict[str, Writer] = {
-    "order": write_orders,
+    "order": write_orders_linking_payments,  # write_orders, then the processor payments naming them
     "product": write_products,
     "customer": _customers_only,
     "location": write_locations,
     "inventory_level": write_inventory,
+    "payment": write_payments,
+    "payment_refund": write_payment_refunds,
+    "chargeback": write_chargebacks,
+    "balance_entry": write_balance_entries,
+    "payout": write_payouts,
 }
 
 MAPPING_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, InvalidOperation)
@@ -56,6 +68,7 @@ def map_records(stream: Stream, raws: list[Any]) -> tuple[list[Item], LoadResult
     items: list[Item] = []
     result = LoadResult()
     newest: datetime | None = None
+    versioned = updated_at_is_version(stream)
     for raw in raws:
         try:
             external_id = stream.external_id(raw)
@@ -67,7 +80,7 @@ def map_records(stream: Stream, raws: list[Any]) -> tuple[list[Item], LoadResult
             newest = updated_at
         try:
             record = stream.map(raw)
-            items.append(Item(external_id, record, payload_hash(raw), updated_at))
+            items.append(Item(external_id, record, payload_hash(raw), updated_at, versioned))
         except ValidationError as exc:
             result.fail(ItemError(external_id, "validation_error", _describe(exc)))
         except MAPPING_ERRORS as exc:

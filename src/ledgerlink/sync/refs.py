@@ -29,6 +29,8 @@ class RefItem:
     external_id: str
     updated_at: datetime | None
     payload_hash: str
+    # False: updated_at is not a modification time (a creation time), so it cannot make a copy stale.
+    versioned: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ async def decide(
             decisions[external_id] = Decision(canonical_id, Outcome.CREATED)
         elif row.payload_hash == item.payload_hash:
             decisions[external_id] = Decision(row.canonical_id, Outcome.UNCHANGED)
-        elif row.upstream_updated_at and item.updated_at and item.updated_at < row.upstream_updated_at:
+        elif (
+            item.versioned and row.upstream_updated_at and item.updated_at and item.updated_at < row.upstream_updated_at
+        ):
             decisions[external_id] = Decision(row.canonical_id, Outcome.STALE)
         else:
             changed.append(

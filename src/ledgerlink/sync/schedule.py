@@ -4,12 +4,15 @@ and a periodic reconciliation that re-reads recent days to catch what webhooks a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.connectors.loading import connector_class
+from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.models import Integration, SyncRun
 from ledgerlink.runtime import Runtime
@@ -23,12 +26,23 @@ FREQUENCIES = {
     "every_6_hours": timedelta(hours=6),
     "daily": timedelta(days=1),
 }
-STREAM_SETTINGS = {
-    "orders": "syncOrders",
-    "products": "syncProducts",
-    "customers": "syncCustomers",
-    "inventory": "syncInventory",
+# stream -> (the setting that switches it, its default); a connector's streams not named here are not scheduled.
+STREAM_SETTINGS: dict[str, tuple[str, bool]] = {
+    "orders": ("syncOrders", True),
+    "products": ("syncProducts", True),
+    "customers": ("syncCustomers", True),
+    "inventory": ("syncInventory", False),
+    # A processor's (seed 000's sync-payments flags, as settings).
+    "payments": ("syncPayments", True),
+    "refunds": ("includeRefunds", True),
+    "disputes": ("includeChargebacks", True),
+    "balance_transactions": ("includeFees", True),
+    "payouts": ("includePayouts", True),
 }
+# Streams whose records change after they appear, re-read over the last `reconcileDays` every six hours
+# (a processor's lists filter on creation only: a charge refunded, a dispute decided, a payout paid
+# reach an incremental run only through webhooks, or through this).
+RECONCILED = ("orders", "payments", "disputes", "payouts")
 RECONCILE_EVERY = timedelta(hours=6)
 
 
@@ -38,8 +52,19 @@ def frequency(settings: dict[str, Any]) -> timedelta | None:
     return FREQUENCIES.get(str(settings.get("syncFrequency", "manual")))
 
 
-def scheduled_streams(settings: dict[str, Any]) -> list[str]:
-    return [stream for stream, flag in STREAM_SETTINGS.items() if settings.get(flag, stream != "inventory")]
+def scheduled_streams(settings: dict[str, Any], available: Iterable[str] | None = None) -> list[str]:
+    """The streams to sync on schedule: those switched on, among the connector's (`available`)."""
+    names = set(STREAM_SETTINGS) if available is None else set(available)
+    return [
+        stream for stream, (flag, default) in STREAM_SETTINGS.items() if stream in names and settings.get(flag, default)
+    ]
+
+
+def _streams_of(provider_id: str) -> tuple[str, ...]:
+    try:
+        return connector_class(get_provider(provider_id)).stream_names
+    except LedgerlinkError:
+        return ()  # a provider without a connector (or no longer known): nothing to schedule
 
 
 async def _last_started(
@@ -79,13 +104,13 @@ async def start_due_runs(runtime: Runtime, now: datetime | None = None) -> list[
         every = frequency(integration.settings)
         if every is None:
             continue
-        for stream in scheduled_streams(integration.settings):
+        for stream in scheduled_streams(integration.settings, _streams_of(integration.provider)):
             async with runtime.sessions() as session:
                 last = await _last_started(session, integration.id, stream, ("incremental", "full"))
                 last_reconcile = await _last_started(session, integration.id, stream, ("reconcile",))
             if last is None or now - last >= every:
                 run_id = await _start(runtime, integration, runs.RunRequest(stream=stream, trigger="schedule"))
-            elif stream == "orders" and (last_reconcile is None or now - last_reconcile >= RECONCILE_EVERY):
+            elif stream in RECONCILED and (last_reconcile is None or now - last_reconcile >= RECONCILE_EVERY):
                 days = float(integration.settings.get("reconcileDays", 3))
                 run_id = await _start(
                     runtime,

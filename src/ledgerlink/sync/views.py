@@ -1,4 +1,7 @@
-"""How a sync run reads in the API (seed 000's counters, prefixed by what the run syncs)."""
+"""How a sync run reads in the API (seed 000's counters, prefixed by what the run syncs).
+
+Payment streams read in seed 000's payment words (a disputes run counts `chargebacks…`); the money
+totals and the grouping of a payment sync request are added by `sync.payment_runs.payment_views`."""
 
 from __future__ import annotations
 
@@ -14,7 +17,14 @@ NOUN = {
     "customers": "customers",
     "locations": "locations",
     "inventory": "inventory",
+    "payments": "payments",
+    "refunds": "refunds",
+    "disputes": "chargebacks",
+    "balance_transactions": "balanceEntries",
+    "payouts": "payouts",
 }
+# What an item error names its record by, where "<stream without its s>Id" would not read.
+ID_KEY = {"disputes": "chargebackId", "balance_transactions": "balanceEntryId"}
 
 
 def estimated_completion(run: SyncRun) -> datetime | None:
@@ -27,7 +37,7 @@ def estimated_completion(run: SyncRun) -> datetime | None:
 
 
 def error_view(error: SyncItemError, stream: str) -> dict[str, Any]:
-    id_key = f"{stream[:-1] if stream.endswith('s') else stream}Id"
+    id_key = ID_KEY.get(stream) or f"{stream[:-1] if stream.endswith('s') else stream}Id"
     return {
         "timestamp": error.occurred_at,
         "type": error.error_type,

@@ -1,4 +1,5 @@
-"""Sync endpoints (seed 000): per-channel sync-orders/-products/-customers, retry-failed, runs."""
+"""Sync endpoints (seed 000): per-channel sync-orders/-products/-customers, a processor's
+sync-payments, retry-failed, runs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import ValidationFailed
 from ledgerlink.integrations import service
 from ledgerlink.runtime import Runtime
-from ledgerlink.sync import runs
+from ledgerlink.sync import payment_runs, runs
 from ledgerlink.sync.retry import start_retry
 from ledgerlink.sync.views import run_view
 
@@ -75,7 +76,18 @@ class RetryBody(StrictBody):
 
 
 class StreamBody(StrictBody):
-    stream: Literal["orders", "products", "customers", "locations", "inventory"]
+    stream: Literal[
+        "orders",
+        "products",
+        "customers",
+        "locations",
+        "inventory",
+        "payments",
+        "refunds",
+        "disputes",
+        "balance_transactions",
+        "payouts",
+    ]
     syncType: Literal["incremental", "full"] = "incremental"
     dateRange: DateRange | None = None
     batchSize: int = Field(default=100, ge=1, le=250)
@@ -149,11 +161,128 @@ for _stream in ("orders", "products", "customers"):
     )
 
 
+class PaymentSyncBody(StrictBody):
+    integrationId: str = Field(pattern=r"^int_[0-9a-z]{26}$")
+    credentials: dict[str, Any] | None = Field(default=None, description="Replaces stored credentials first")
+    dateRange: DateRange | None = None
+    includeRefunds: bool = True
+    includeChargebacks: bool = True
+    includeFees: bool = Field(default=True, description="Also the balance ledger: fees billed on their own")
+    includePayouts: bool = True
+    syncType: Literal["incremental", "full"] = "incremental"
+    batchSize: int = Field(default=100, ge=1, le=250)
+
+
+@router.post(
+    "/v1/integrations/{providerId}/sync-payments",
+    status_code=202,
+    response_model=Envelope[dict[str, Any]],
+    summary="Start a payment sync: payments, and refunds, chargebacks, fees and payouts as asked",
+)
+async def sync_payments(
+    body: PaymentSyncBody,
+    providerId: str = ProviderId,
+    principal: Principal = Depends(requires("write:integrations")),
+    session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    """One run per stream; `syncId` is the payments run's, whose view carries seed 000's counters
+    for them all (sync/payment_runs.py says what each counts)."""
+    provider = get_provider(providerId)
+    integration = await service.get_integration(session, principal.workspace_id, body.integrationId)
+    if integration.provider != provider.id:
+        raise ValidationFailed(
+            f"integration {integration.id} is a {integration.provider} integration, not {provider.id}",
+            [{"field": "body.integrationId", "type": "provider_mismatch", "message": "belongs to another provider"}],
+        )
+    if body.credentials:
+        await service.update_integration(
+            session,
+            runtime.secrets,
+            principal.workspace_id,
+            integration.id,
+            service.UpdateInput(credentials=body.credentials),
+        )
+    date_range = body.dateRange or DateRange()
+    since = _start(date_range.from_)
+    lead = await payment_runs.start_payment_sync(
+        session,
+        principal.workspace_id,
+        integration.id,
+        include={
+            "includeRefunds": body.includeRefunds,
+            "includeChargebacks": body.includeChargebacks,
+            "includeFees": body.includeFees,
+            "includePayouts": body.includePayouts,
+        },
+        sync_type="full" if since else body.syncType,
+        since=since,
+        until=_end(date_range.to),
+        page_size=body.batchSize,
+    )
+    return ok(await _run_view(session, lead))
+
+
+@router.post(
+    "/v1/integrations/paypal/sync-transactions",
+    status_code=202,
+    response_model=Envelope[dict[str, Any]],
+    summary="Start a PayPal transaction sync (seed 000): payments, refunds, chargebacks and fees",
+)
+async def sync_paypal_transactions(
+    body: PaymentSyncBody,
+    principal: Principal = Depends(requires("write:integrations")),
+    session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    """Seed 000's PayPal path: the payment sync of sync-payments, read from Transaction Search."""
+    return await sync_payments(body, "paypal", principal, session, runtime)
+
+
+class AmazonFeeSyncBody(StrictBody):
+    integrationId: str = Field(pattern=r"^int_[0-9a-z]{26}$")
+    credentials: dict[str, Any] | None = Field(default=None, description="Replaces stored credentials first")
+    reportType: Literal["settlement"] = Field(
+        default="settlement", description="The fees Amazon settles, read from the seller's financial events"
+    )
+    dateRange: DateRange | None = None
+    syncType: Literal["incremental", "full"] = "incremental"
+    batchSize: int = Field(default=100, ge=1, le=100)
+
+
+@router.post(
+    "/v1/integrations/amazon/sync-fees",
+    status_code=202,
+    response_model=Envelope[dict[str, Any]],
+    summary="Start an Amazon fee sync (seed 000): marketplace fees from financial events, as balance entries",
+)
+async def sync_amazon_fees(
+    body: AmazonFeeSyncBody,
+    principal: Principal = Depends(requires("write:integrations")),
+    session: AsyncSession = Depends(db_session),
+    runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    """Seed 000's Amazon fee reconciliation: a run of the Amazon connector's `fees` stream."""
+    request = SyncBody(
+        integrationId=body.integrationId,
+        credentials=body.credentials,
+        dateRange=body.dateRange,
+        syncType=body.syncType,
+        batchSize=body.batchSize,
+    )
+    return await _start_sync(session, runtime, principal, "amazon", "fees", request)
+
+
+async def _run_view(session: AsyncSession, run: Any, errors: list[Any] | None = None) -> dict[str, Any]:
+    extra = await payment_runs.payment_views(session, [run])
+    return {**run_view(run, errors), **extra.get(run.id, {})}
+
+
 @router.post(
     "/v1/integrations/{integrationId}/sync",
     status_code=202,
     response_model=Envelope[dict[str, Any]],
-    summary="Start a sync of any stream (orders, products, customers, locations, inventory)",
+    summary="Start a sync of any stream the integration's connector has (orders, products, payments, …)",
 )
 async def sync_stream(
     body: StreamBody,
@@ -210,7 +339,8 @@ async def list_runs(
         integration_id=integrationId,
         status=status,
     )
-    return paged([run_view(r) for r in rows], params, total)
+    extra = await payment_runs.payment_views(session, rows)
+    return paged([{**run_view(r), **extra.get(r.id, {})} for r in rows], params, total)
 
 
 @router.get("/v1/sync-runs/{syncId}", response_model=Envelope[dict[str, Any]], summary="A sync run, live")
@@ -220,4 +350,4 @@ async def get_run(
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
     run = await runs.get_run(session, principal.workspace_id, syncId)
-    return ok(run_view(run, await runs.recent_errors(session, run.id)))
+    return ok(await _run_view(session, run, await runs.recent_errors(session, run.id)))

@@ -7,7 +7,10 @@ resume token is just that last id. The time window bounds the records' creation 
 `until_param`, formatted by `format_time`), which is all such lists can filter on.
 
 Such lists are often newest first (`newest_first`): then the first page holds the newest records, so
-a stream cursor must not move to a page's newest record before the whole run has been read.
+a stream cursor must not move to a page's newest record before the whole run has been read; such a
+stream declares `cursor_on_success_only` (see framework/stream.py) and the engine moves its cursor
+when the run ends well. `updated_at_is_version=False` declares that the records' time is not a
+modification time (the creation time these lists sort by), so staleness is not judged by it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ class CursorStream:
     window_params: ParamsFn | None = None  # filters -> params
     enrich: Enrich | None = None  # completes one record (sub-resources)
     newest_first: bool = False
+    updated_at_is_version: bool = True  # False: `records.updated_field` is a creation time
+
+    @property
+    def cursor_on_success_only(self) -> bool:
+        return self.newest_first
 
     def external_id(self, raw: Any) -> str:
         return self.records.external_id(raw)

@@ -37,6 +37,23 @@ class Stream(Protocol):
         ...
 
 
+# What a stream may declare beyond the protocol (read through these functions; absent means the default):
+#   cursor_on_success_only: its reads are newest first, so a run's pages cannot move the stream cursor
+#       as they commit (a run failing after its first page would skip everything older next time);
+#       the cursor moves once the run has read everything, to the newest record the run committed.
+#   updated_at_is_version: False when `updated_at` is not a modification time (Stripe objects have
+#       only their creation time): good enough for the cursor, but no way to tell an older copy of a
+#       record from a newer one, so a changed copy is never refused as stale.
+
+
+def cursor_on_success_only(stream: Any) -> bool:
+    return bool(getattr(stream, "cursor_on_success_only", False))
+
+
+def updated_at_is_version(stream: Any) -> bool:
+    return bool(getattr(stream, "updated_at_is_version", True))
+
+
 def dig(value: Any, path: str | None) -> Any:
     """`dig(doc, "data.orders")`: follow dotted keys (None or "" is the document itself)."""
     if not path:

@@ -46,7 +46,8 @@ def _listing(name: str, resource_type: str, path: str, mapper: Any, **options: A
         since_param="created[gte]",
         until_param="created[lte]",
         format_time=_unix,
-        newest_first=True,
+        newest_first=True,  # so the cursor moves only when a run succeeds (engine)
+        updated_at_is_version=False,  # `created` is all Stripe objects carry: no copy is "stale"
         **options,
     )
 

@@ -41,7 +41,9 @@ PROVIDER = ProviderSpec(
     category="payment",
     credentials=StripeCredentials,
     from_generic=_from_generic,
-    # Streams and the credential check work; the sync engine writes no payment records yet: no features.
+    # Charges, refunds, disputes, balance transactions and payouts are synced into the payment tables
+    # (sync/write_payments.py) and POST /v1/integrations/stripe/sync-payments starts them.
+    features=("payment_sync",),
     connector="ledgerlink.connectors.stripe.connector:StripeConnector",
     webhooks="ledgerlink.connectors.stripe.webhooks:WEBHOOKS",
 )
