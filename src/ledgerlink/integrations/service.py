@@ -169,7 +169,9 @@ async def list_integrations(
 
 def decrypt_credentials(box: SecretBox, integration: Integration) -> Credentials:
     provider = get_provider(integration.provider)
-    return provider.credentials.model_validate(box.decrypt_json(integration.credentials_encrypted))
+    stored = box.decrypt_json(integration.credentials_encrypted)
+    # Keys starting with "_" are the hub's own (a cached access token, upstream/tokens.py), not the user's.
+    return provider.credentials.model_validate({k: v for k, v in stored.items() if not k.startswith("_")})
 
 
 async def update_integration(

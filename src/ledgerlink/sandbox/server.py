@@ -20,6 +20,8 @@ PLATFORMS: dict[str, str] = {
     "woocommerce": "ledgerlink.sandbox.woocommerce:WooCommerceSandbox",
     "bigcommerce": "ledgerlink.sandbox.bigcommerce:BigCommerceSandbox",
     "stripe": "ledgerlink.sandbox.stripe:StripeSandbox",
+    "paypal": "ledgerlink.sandbox.paypal:PayPalSandbox",
+    "amazon": "ledgerlink.sandbox.amazon:AmazonSandbox",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,9 @@ class UpstreamClient:
     headers: dict[str, str] = field(default_factory=dict)
     auth: httpx.Auth | None = None
     budget: Budget | None = None
+    # For upstreams that limit each operation apart (Amazon SP-API): (method, path) -> the budget that
+    # request spends from, instead of `budget`.
+    budget_for: Callable[[str, str], Budget | None] | None = None
     policy: ResponsePolicy = field(default_factory=ResponsePolicy)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: float = 30.0
@@ -106,11 +110,12 @@ class UpstreamClient:
         headers: dict[str, str] | None = None,
     ) -> Reply:
         cost = self.policy.request_cost(method, path, json)
+        budget = self.budget_for(method, path) if self.budget_for is not None else self.budget
         failures = 0
         waits = 0
         while True:
-            if self.budget is not None:
-                self.stats.waited_seconds += await self.budget.acquire(cost)
+            if budget is not None:
+                self.stats.waited_seconds += await budget.acquire(cost)
             self.stats.requests += 1
             self._in_flight += cost
             try:
@@ -130,12 +135,12 @@ class UpstreamClient:
                 await self._sleep(self.retry.backoff(failures), retry=True)
                 continue
             payload = _parse(response)
-            remaining = self.policy.remaining(response, payload) if self.budget is not None else None
-            if self.budget is not None and remaining is not None:
+            remaining = self.policy.remaining(response, payload) if budget is not None else None
+            if budget is not None and remaining is not None:
                 left, *reset = remaining
                 # The upstream counted this request, not those of ours still on the wire: they
                 # spend from what it reports as left.
-                await self.budget.align(left - self._in_flight, *reset)
+                await budget.align(left - self._in_flight, *reset)
             action = self.policy.classify(response, payload)
             if action is Action.SUCCESS:
                 if payload is _NOT_JSON:
@@ -157,9 +162,9 @@ class UpstreamClient:
                         upstream_status=response.status_code,
                         body=excerpt,
                     )
-                if self.budget is not None and remaining is None:
+                if budget is not None and remaining is None:
                     # Only when the upstream did not say what is left: then stop every process for `wait`.
-                    await self.budget.pause(wait)
+                    await budget.pause(wait)
                 await self._sleep(wait, retry=False)
                 continue
             if action is Action.RETRY:

@@ -10,6 +10,7 @@ instead of every job trying again and again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -60,7 +61,9 @@ class TokenStore:
         self.runtime = runtime
         self.integration_id = integration_id
 
-    async def token(self, refresh: Refresh) -> str:
+    async def token(self, refresh: Refresh, stale: str | None = None) -> str:
+        """The integration's token. `stale` is one the upstream refused before its time: it is not
+        returned again, and the first caller to report it refreshes while the others get the new one."""
         from ledgerlink.models import Integration  # models import the connectors' registry lazily
 
         async with self.runtime.sessions() as session:
@@ -72,7 +75,7 @@ class TokenStore:
                     integration.last_error or "the integration must be reconnected", {"integrationId": integration.id}
                 )
             found = cached(self.runtime.secrets.decrypt_json(integration.credentials_encrypted))
-        if found:
+        if found and found != stale:
             return found
         async with self.runtime.sessions.begin() as session:
             await session.execute(
@@ -80,9 +83,13 @@ class TokenStore:
             )
             query = select(Integration).where(Integration.id == self.integration_id).with_for_update()
             integration = (await session.execute(query)).scalar_one()
+            if integration.status == "needs_reauth":  # refused while we waited for the lock
+                raise ReauthorisationNeeded(
+                    integration.last_error or "the integration must be reconnected", {"integrationId": integration.id}
+                )
             credentials = self.runtime.secrets.decrypt_json(integration.credentials_encrypted)
             found = cached(credentials)
-            if found:  # refreshed by someone else while we waited for the lock
+            if found and found != stale:  # refreshed by someone else while we waited for the lock
                 return found
             try:
                 fresh = await refresh(credentials)
@@ -120,11 +127,14 @@ class MemoryTokens:
     def __init__(self, credentials: Any) -> None:
         self.credentials = credentials
         self._token: Token | None = None
+        self._lock = asyncio.Lock()  # concurrent callers share one refresh
 
-    async def token(self, refresh: Refresh) -> str:
-        if self._token is None or self._token.expires_at - LEEWAY <= datetime.now(UTC):
-            self._token = await refresh(plain(self.credentials))
-        return self._token.value
+    async def token(self, refresh: Refresh, stale: str | None = None) -> str:
+        async with self._lock:
+            token = self._token
+            if token is None or token.expires_at - LEEWAY <= datetime.now(UTC) or token.value == stale:
+                self._token = token = await refresh(plain(self.credentials))
+            return token.value
 
 
 def plain(credentials: Any) -> dict[str, Any]:

@@ -26,4 +26,9 @@ PROVIDER = ProviderSpec(
     category="payment",
     credentials=PayPalCredentials,
     from_generic=_from_generic,
+    # Payments, refunds, chargebacks and the balance ledger from Transaction Search, synced into the
+    # payment tables (sync/write_payments.py); POST /v1/integrations/paypal/sync-transactions starts
+    # them. Inbound webhooks (webhooks.py) wait for processing to ask PayPal to verify each delivery.
+    features=("payment_sync",),
+    connector="ledgerlink.connectors.paypal.connector:PayPalConnector",
 )
