@@ -73,8 +73,10 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     error_handlers.install(app)
+    # Routes are matched in order, one by one: the upstreams' webhooks, the busiest path by far, first.
     for module in (
         health,
+        webhooks_inbound,
         access,
         sync,
         inventory,
@@ -83,7 +85,6 @@ def create_app(
         big_commerce,
         records,
         events,
-        webhooks_inbound,
         webhooks,
         webhook_registrations,
         ledger,

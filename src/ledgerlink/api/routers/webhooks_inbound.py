@@ -35,7 +35,7 @@ class Received(BaseModel):
     duplicate: bool
 
 
-def inbound(request: Request, runtime: Runtime = Depends(get_runtime)) -> Inbound:
+async def inbound(request: Request, runtime: Runtime = Depends(get_runtime)) -> Inbound:  # async: no thread hop
     found: Inbound | None = getattr(request.app.state, "inbound", None)
     if found is None:
         found = request.app.state.inbound = Inbound(runtime)
