@@ -187,7 +187,7 @@ async def disable(session: AsyncSession, row: WebhookSubscription, reason: str) 
     )
 
 
-async def list_for(session: AsyncSession, workspace_id: str, integration_id: str | None) -> Any:
+def list_for(workspace_id: str, integration_id: str | None) -> Any:
     query = select(WebhookSubscription).where(WebhookSubscription.workspace_id == workspace_id)
     if integration_id is not None:
         query = query.where(WebhookSubscription.integration_id == integration_id)

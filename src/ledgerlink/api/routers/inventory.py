@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.api.deps import db_session, get_runtime, requires
 from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, ok
+from ledgerlink.api.provider_integration import provider_integration
 from ledgerlink.api.schemas import StrictBody
 from ledgerlink.auth.principal import Principal
 from ledgerlink.connectors.framework.connector import InventoryChange, InventoryResult
-from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import ValidationFailed
-from ledgerlink.integrations.service import get_integration
 from ledgerlink.inventory.propagate import propagate
 from ledgerlink.inventory.push import push_inventory
 from ledgerlink.runtime import Runtime
@@ -87,13 +86,7 @@ async def update_inventory(
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    provider = get_provider(providerId)
-    integration = await get_integration(session, principal.workspace_id, body.integrationId)
-    if integration.provider != provider.id:
-        raise ValidationFailed(
-            f"integration {integration.id} is a {integration.provider} integration, not {provider.id}",
-            [{"field": "body.integrationId", "type": "provider_mismatch", "message": "belongs to another provider"}],
-        )
+    integration = await provider_integration(session, runtime, principal.workspace_id, providerId, body.integrationId)
     bad = [i for i, item in enumerate(body.items) if item.updateType == "set" and item.quantity < 0]
     if bad:
         raise ValidationFailed(

@@ -12,11 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.api.deps import db_session, get_runtime, requires
 from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, PageEnvelope, PageParams, ok, page_params, paged
+from ledgerlink.api.provider_integration import provider_integration
 from ledgerlink.api.schemas import StrictBody
 from ledgerlink.auth.principal import Principal
-from ledgerlink.connectors.registry import get_provider
-from ledgerlink.errors import ValidationFailed
-from ledgerlink.integrations import service
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync import payment_runs, runs
 from ledgerlink.sync.retry import start_retry
@@ -96,21 +94,9 @@ class StreamBody(StrictBody):
 async def _start_sync(
     session: AsyncSession, runtime: Runtime, principal: Principal, provider_id: str, stream: str, body: SyncBody
 ) -> dict[str, Any]:
-    provider = get_provider(provider_id)
-    integration = await service.get_integration(session, principal.workspace_id, body.integrationId)
-    if integration.provider != provider.id:
-        raise ValidationFailed(
-            f"integration {integration.id} is a {integration.provider} integration, not {provider.id}",
-            [{"field": "body.integrationId", "type": "provider_mismatch", "message": "belongs to another provider"}],
-        )
-    if body.credentials:
-        await service.update_integration(
-            session,
-            runtime.secrets,
-            principal.workspace_id,
-            integration.id,
-            service.UpdateInput(credentials=body.credentials),
-        )
+    integration = await provider_integration(
+        session, runtime, principal.workspace_id, provider_id, body.integrationId, body.credentials
+    )
     filters: dict[str, Any] = {}
     if body.orderStatus:
         filters["orderStatus"] = body.orderStatus
@@ -188,21 +174,9 @@ async def sync_payments(
 ) -> dict[str, Any]:
     """One run per stream; `syncId` is the payments run's, whose view carries seed 000's counters
     for them all (sync/payment_runs.py says what each counts)."""
-    provider = get_provider(providerId)
-    integration = await service.get_integration(session, principal.workspace_id, body.integrationId)
-    if integration.provider != provider.id:
-        raise ValidationFailed(
-            f"integration {integration.id} is a {integration.provider} integration, not {provider.id}",
-            [{"field": "body.integrationId", "type": "provider_mismatch", "message": "belongs to another provider"}],
-        )
-    if body.credentials:
-        await service.update_integration(
-            session,
-            runtime.secrets,
-            principal.workspace_id,
-            integration.id,
-            service.UpdateInput(credentials=body.credentials),
-        )
+    integration = await provider_integration(
+        session, runtime, principal.workspace_id, providerId, body.integrationId, body.credentials
+    )
     date_range = body.dateRange or DateRange()
     since = _start(date_range.from_)
     lead = await payment_runs.start_payment_sync(

@@ -64,6 +64,16 @@ def _out(row: WebhookSubscription, secret: str | None = None) -> SubscriptionOut
     )
 
 
+async def _page_of_subscriptions(
+    session: AsyncSession, workspace_id: str, integration_id: str | None, params: PageParams
+) -> dict[str, Any]:
+    query = subs.list_for(workspace_id, integration_id)
+    rows, total = await fetch_page(
+        session, query, order_by=WebhookSubscription.id, offset=params.offset, limit=params.limit
+    )
+    return paged([_out(r) for r in rows], params, total)
+
+
 async def _created(session: AsyncSession, row: WebhookSubscription, secret: str | None) -> dict[str, Any]:
     await session.commit()
     await session.refresh(row)
@@ -98,14 +108,7 @@ async def list_integration_subscriptions(
     principal: Principal = Depends(requires("read:webhooks")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
-    rows, total = await fetch_page(
-        session,
-        await subs.list_for(session, principal.workspace_id, integrationId),
-        order_by=WebhookSubscription.id,
-        offset=params.offset,
-        limit=params.limit,
-    )
-    return paged([_out(r) for r in rows], params, total)
+    return await _page_of_subscriptions(session, principal.workspace_id, integrationId, params)
 
 
 @router.post(
@@ -127,14 +130,7 @@ async def list_subscriptions(
     principal: Principal = Depends(requires("read:webhooks")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
-    rows, total = await fetch_page(
-        session,
-        await subs.list_for(session, principal.workspace_id, None),
-        order_by=WebhookSubscription.id,
-        offset=params.offset,
-        limit=params.limit,
-    )
-    return paged([_out(r) for r in rows], params, total)
+    return await _page_of_subscriptions(session, principal.workspace_id, None, params)
 
 
 @router.get("/v1/webhooks/{webhookId}", response_model=Envelope[SubscriptionOut], summary="Get a subscription")
