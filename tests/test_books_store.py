@@ -228,7 +228,12 @@ async def test_payout_reconciliation_lists_mismatches_with_amounts(client, runti
     async with runtime.sessions.begin() as session:
         session.add(
             Integration(
-                id=iid, workspace_id=ws, provider="stripe", name="s", status="active", credentials_encrypted="x"
+                id=iid,
+                workspace_id=ws,
+                provider="stripe",
+                name="s",
+                status="active",
+                credentials_encrypted=runtime.secrets.encrypt_json({"secretKey": "sk_test_" + "x" * 24}),
             )
         )
         await session.flush()

@@ -92,3 +92,29 @@ async def test_sync_command_runs_a_sync_with_progress_and_prints_the_counters(
     assert runs[0]["trigger"] == "cli" and runs[0]["customersCreated"] > 0 and runs[0]["state"] == "succeeded"
     bad = cli(database_url, secret_key, "sync", iid, "customers", "--from", "not-a-date")
     assert bad.returncode != 0 and "not a date" in bad.stderr
+
+
+async def test_secrets_rotate_changes_nothing_when_a_value_cannot_be_opened(
+    tenant, runtime, database_url, secret_key
+):
+    from ledgerlink.ids import new_id
+
+    iid = new_id("int")
+    async with runtime.sessions.begin() as session:
+        session.add(
+            Integration(
+                id=iid,
+                workspace_id=tenant.workspace_id,
+                provider="shopify",
+                name="sealed with a lost key",
+                status="active",
+                credentials_encrypted=SecretBox([Fernet.generate_key().decode()]).encrypt_json({"a": "b"}),
+            )
+        )
+    try:
+        result = cli(database_url, f"{Fernet.generate_key().decode()},{secret_key}", "secrets", "rotate")
+        assert result.returncode == 1 and f"integrations.credentials_encrypted of {iid}" in result.stderr
+        assert "nothing was re-encrypted" in result.stderr
+    finally:
+        async with runtime.sessions.begin() as session:
+            await session.delete(await session.get(Integration, iid))
