@@ -16,6 +16,7 @@ Event -> posting rules (the stored order is read again, so an event is only a "l
 - Orders entered by hand (no integration) or without an upstream id are not posted.
 A document the rules refuse (totals that disagree, an unmapped account) is recorded in
 `ledger_posting_errors` with the reason and retried every RETRY_AFTER; the rest of the batch posts.
+(Gateway money - charges, fees, payouts… - is posted by gateway_job.py, which retries its own.)
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ async def _record(session: AsyncSession, failures: Sequence[Failure], posted: Se
 _DUE = text(
     f"""
     SELECT DISTINCT canonical_id FROM ledger_posting_errors
-     WHERE last_failed_at < now() - interval '{RETRY_AFTER_MINUTES} minutes'
+     WHERE source_kind IN ('order', 'refund') AND last_failed_at < now() - interval '{RETRY_AFTER_MINUTES} minutes'
      LIMIT {RETRIES_PER_RUN}
     """
 )

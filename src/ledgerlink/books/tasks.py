@@ -1,11 +1,13 @@
 """The ledger's posting job: every few seconds, post what the domain events since its cursor call for
-(posting.py). One at a time: a queueing lock keeps one waiting, the job lock one running, and the
-cursor row's lock would serialise two anyway. Books may lag the sync by a few seconds."""
+(posting.py), then the gateway money not posted yet (gateway_job.py). One at a time: a queueing lock
+keeps one waiting, the job lock one running, and the cursor row's lock would serialise two anyway.
+Books may lag the sync by a few seconds."""
 
 from __future__ import annotations
 
 from procrastinate.job_context import JobContext
 
+from ledgerlink.books.gateway_job import post_gateway_pending
 from ledgerlink.books.posting import post_pending
 from ledgerlink.jobs.registry import blueprint, runtime_of
 
@@ -15,5 +17,7 @@ QUEUE = "ledger"
 @blueprint.periodic(cron="*/5 * * * * *", periodic_id="ledger-posting")
 @blueprint.task(name="post_ledger", pass_context=True, queue=QUEUE, lock="post-ledger", queueing_lock="post-ledger")
 async def post_ledger(context: JobContext, timestamp: int) -> dict[str, int]:
-    run = await post_pending(runtime_of(context))
+    runtime = runtime_of(context)
+    run = await post_pending(runtime)
+    run.add(await post_gateway_pending(runtime))
     return {"events": run.events, "documents": run.documents, "entries": run.entries, "failed": run.failed}
