@@ -157,3 +157,20 @@ async def test_bigcommerce_light_payloads_are_fetched_and_out_of_order_events_en
     assert seen == parsedate_to_datetime(upstream["date_modified"])  # the newest state, not the older event's
     inbox = (await client.get("/v1/webhooks-inbox", headers=tenant.headers, params={"integrationId": iid})).json()
     assert {e["status"] for e in inbox["data"]} == {"processed"}
+
+
+async def test_the_fast_lane_keeps_the_api_conventions(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    """Inbound webhooks are answered before the FastAPI router: same envelope, same limits."""
+    iid = await _integration(
+        client,
+        tenant,
+        "shopify",
+        {"shopDomain": "lane-test.myshopify.com", "accessToken": "shpat_abcdefgh", "webhookSecret": SHOP_SECRET},
+    )
+    r = await client.post(f"/v1/webhooks/inbound/{iid}", content=b"x" * 2_000_000)
+    assert_error(r, 413, "PAYLOAD_TOO_LARGE")
+    r = await client.post(f"/v1/webhooks/inbound/{iid}", content=b"{}")
+    assert_error(r, 401, "WEBHOOK_VERIFICATION_FAILED")
+    assert r.headers["x-request-id"].startswith("req_")
+    r = await client.post("/direct/webhook/big-commerce/order/short", content=b"{}")  # not a token: FastAPI's 400
+    assert_error(r, 400, "VALIDATION_ERROR")

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from ledgerlink import __version__
 from ledgerlink.api import error_handlers
+from ledgerlink.api.inbound_lane import InboundWebhookLane
 from ledgerlink.api.middleware import BodyLimitMiddleware, RequestLogMiddleware
 from ledgerlink.api.routers import (
     access,
@@ -90,6 +91,7 @@ def create_app(
         ledger,
     ):
         app.include_router(module.router)
+    app.add_middleware(InboundWebhookLane)  # innermost: the body limit and the request log wrap it
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware)
     return app

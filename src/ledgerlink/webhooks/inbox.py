@@ -62,7 +62,7 @@ async def defer_drain(session: Any, integration_id: str) -> None:
 
 
 class InboxWriter:
-    def __init__(self, runtime: Runtime, *, max_batch: int = 500, concurrent_commits: int = 2) -> None:
+    def __init__(self, runtime: Runtime, *, max_batch: int = 500, concurrent_commits: int = 3) -> None:
         self.runtime = runtime
         self.max_batch = max_batch
         self.concurrent_commits = concurrent_commits

@@ -13,9 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 
-from ledgerlink.api.deps import get_runtime
 from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, ok
-from ledgerlink.runtime import Runtime
+from ledgerlink.api.inbound_lane import inbound_service
 from ledgerlink.webhooks.receive import Inbound, Receiver
 
 router = APIRouter(tags=["webhooks"], responses=ERROR_RESPONSES)
@@ -35,11 +34,8 @@ class Received(BaseModel):
     duplicate: bool
 
 
-async def inbound(request: Request, runtime: Runtime = Depends(get_runtime)) -> Inbound:  # async: no thread hop
-    found: Inbound | None = getattr(request.app.state, "inbound", None)
-    if found is None:
-        found = request.app.state.inbound = Inbound(runtime)
-    return found
+async def inbound(request: Request) -> Inbound:  # async: no thread hop
+    return inbound_service(request.app)
 
 
 async def _receive(inbound: Inbound, receiver: Receiver, request: Request) -> dict[str, Any]:
