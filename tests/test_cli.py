@@ -94,9 +94,7 @@ async def test_sync_command_runs_a_sync_with_progress_and_prints_the_counters(
     assert bad.returncode != 0 and "not a date" in bad.stderr
 
 
-async def test_secrets_rotate_changes_nothing_when_a_value_cannot_be_opened(
-    tenant, runtime, database_url, secret_key
-):
+async def test_secrets_rotate_changes_nothing_when_a_value_cannot_be_opened(tenant, runtime, database_url, secret_key):
     from ledgerlink.ids import new_id
 
     iid = new_id("int")
