@@ -68,36 +68,59 @@ async def drain(runtime: Runtime, integration_id: str, *, batch: int = BATCH) ->
     ctx = LoadContext(integration.workspace_id, integration.id, integration.provider, dict(integration.settings))
     async with connector.client() as client:
         while True:
-            try:
-                async with runtime.sessions.begin() as session:
-                    rows = (
-                        (
-                            await session.execute(
-                                select(InboxEvent)
-                                .where(InboxEvent.integration_id == integration_id, InboxEvent.status == "pending")
-                                .order_by(InboxEvent.received_at, InboxEvent.id)
-                                .limit(batch)
-                                .with_for_update(skip_locked=True)
-                            )
+            async with runtime.sessions() as session:  # a plain read: no lock, no transaction id
+                rows = (
+                    (
+                        await session.execute(
+                            select(InboxEvent)
+                            .where(InboxEvent.integration_id == integration_id, InboxEvent.status == "pending")
+                            .order_by(InboxEvent.received_at, InboxEvent.id)
+                            .limit(batch)
                         )
-                        .scalars()
-                        .all()
                     )
-                    if not rows:
-                        return result
-                    notices = [_notice(row) for row in rows]
-                    outcome = await _apply(session, client, connector, ctx, notices)
-                    for status, marks in outcome.items():
-                        await _mark(session, dict(marks), status)
+                    .scalars()
+                    .all()
+                )
+            if not rows:
+                return result
+            notices = [_notice(row) for row in rows]
+            # Upstream reads happen outside any transaction: a transaction held open across them
+            # would hold back the horizon every event consumer reads up to (events_horizon.py).
+            try:
+                fetched = await _fetch_all(client, connector, _records(connector, notices))
             except TRANSIENT as exc:
                 # The batch stays pending for the job's retry; its rows say why they wait.
                 async with runtime.sessions.begin() as session:
                     await _mark(session, {n.id: exc.message for n in notices}, "pending")
                 result.pending += len(notices)
                 raise
+            async with runtime.sessions.begin() as session:
+                locked = set(
+                    (
+                        await session.execute(
+                            select(InboxEvent.id)
+                            .where(InboxEvent.id.in_([n.id for n in notices]), InboxEvent.status == "pending")
+                            .with_for_update(skip_locked=True)
+                        )
+                    ).scalars()
+                )
+                notices = [n for n in notices if n.id in locked]  # another drainer took the rest
+                outcome = await _apply(session, connector, ctx, notices, fetched)
+                for status, marks in outcome.items():
+                    await _mark(session, dict(marks), status)
             result.processed += len(outcome.get("processed", []))
             result.failed += len(outcome.get("failed", []))
             result.ignored += len(outcome.get("ignored", []))
+
+
+def _records(connector: Connector, notices: list[_Notice]) -> list[tuple[str, str]]:
+    """The upstream records the notices are about (once each), in streams the connector reads."""
+    keys = {
+        (n.resource, n.external_id)
+        for n in notices
+        if n.resource != "inventory" and n.resource in connector.streams and n.external_id
+    }
+    return sorted(keys)  # type: ignore[arg-type]
 
 
 def _notice(row: InboxEvent) -> _Notice:
@@ -106,10 +129,10 @@ def _notice(row: InboxEvent) -> _Notice:
 
 async def _apply(
     session: Any,
-    client: UpstreamClient,
     connector: Connector,
     ctx: LoadContext,
     notices: list[_Notice],
+    fetched: dict[tuple[str, str], Any | None],
 ) -> dict[str, list[tuple[str, str | None]]]:
     """Status per notice: processed / failed (with its error) / ignored (with why)."""
     outcome: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
@@ -126,7 +149,6 @@ async def _apply(
         await _sync_inventory(session, ctx)
         outcome["processed"].extend((n.id, None) for n in inventory)
 
-    fetched = await _fetch_all(client, connector, list(by_record))
     for stream_name in sorted({s for s, _ in by_record}):
         stream = connector.streams[stream_name]
         keys = [key for key in by_record if key[0] == stream_name]
