@@ -10,23 +10,21 @@ connector's tests (and is imported by them).
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import uvicorn
 
 from ledgerlink.sandbox.amazon import AmazonSandbox
 from ledgerlink.sandbox.amazon.marketplaces import MARKETPLACES
 from ledgerlink.sandbox.amazon.orders import AmazonOrder, amazon_order
 from ledgerlink.sandbox.dataset import Store
 from ledgerlink.sandbox.server import build_app
+from tests.support.sandbox_server import serving_platform
 
 MOUNT = "http://sandbox/amazon"
 SEED, ORDERS, MALFORMED_EVERY = 7, 600, 97
@@ -61,26 +59,9 @@ async def connect(sandbox: AmazonSandbox, token: bool = True) -> AsyncIterator[h
         yield client
 
 
-@contextmanager
-def serving(sandbox: AmazonSandbox) -> Iterator[str]:
-    """The sandbox server on a real loopback socket; yields the Amazon mount's URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(build_app({"amazon": sandbox}), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the sandbox server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/amazon"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def serving(sandbox: AmazonSandbox) -> AbstractContextManager[str]:
+    """The sandbox server on a real loopback socket; yields the mount's URL."""
+    return serving_platform("amazon", sandbox)
 
 
 def every_order(sandbox: AmazonSandbox) -> list[AmazonOrder]:

@@ -9,19 +9,15 @@ connector's tests.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from ledgerlink.canonical.money import to_minor
 from ledgerlink.sandbox.dataset import Store
@@ -30,6 +26,7 @@ from ledgerlink.sandbox.paypal import PayPalSandbox
 from ledgerlink.sandbox.paypal.history import fee_of
 from ledgerlink.sandbox.paypal.search import MAX_RESULTS
 from ledgerlink.sandbox.server import announcement, build_app
+from tests.support.sandbox_server import serving_platform
 
 MOUNT = "http://sandbox/paypal"
 # Orders four hours apart: the account's 600 orders span 100 days, several 31-day search windows.
@@ -69,26 +66,9 @@ async def grant(client: httpx.AsyncClient, sandbox: PayPalSandbox) -> str:
     return str(response.json()["access_token"])
 
 
-@contextmanager
-def serving(sandbox: PayPalSandbox) -> Iterator[str]:
-    """The sandbox server on a real loopback socket; yields the PayPal mount's URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(build_app({"paypal": sandbox}), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the sandbox server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/paypal"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def serving(sandbox: PayPalSandbox) -> AbstractContextManager[str]:
+    """The sandbox server on a real loopback socket; yields the mount's URL."""
+    return serving_platform("paypal", sandbox)
 
 
 async def search_all(client: httpx.AsyncClient, start: datetime, end: datetime, **params: Any) -> list[dict[str, Any]]:

@@ -8,17 +8,13 @@ socket for the connector's tests.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from ledgerlink.canonical.money import exponent
 from ledgerlink.connectors.stripe.credentials import StripeCredentials
@@ -26,6 +22,7 @@ from ledgerlink.sandbox.dataset import CURRENCIES, Store
 from ledgerlink.sandbox.faults import Faults
 from ledgerlink.sandbox.server import announcement, build_app
 from ledgerlink.sandbox.stripe import StripeSandbox
+from tests.support.sandbox_server import serving_platform
 
 MOUNT = "http://sandbox/stripe"
 SEED, ORDERS, MALFORMED_EVERY = 7, 600, 97
@@ -55,26 +52,9 @@ async def connect(sandbox: StripeSandbox, key: str | None = "secret") -> AsyncIt
         yield client
 
 
-@contextmanager
-def serving(sandbox: StripeSandbox) -> Iterator[str]:
-    """The sandbox server on a real loopback socket; yields the Stripe mount's URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(build_app({"stripe": sandbox}), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the sandbox server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/stripe"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def serving(sandbox: StripeSandbox) -> AbstractContextManager[str]:
+    """The sandbox server on a real loopback socket; yields the mount's URL."""
+    return serving_platform("stripe", sandbox)
 
 
 async def all_pages(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
