@@ -197,3 +197,16 @@ async def test_replay_sends_past_events_again_with_their_ids(
         assert r.json()["data"]["requeued"] == 2, r.text
         await _deliver_until_settled(runtime, sub["id"])
         assert sorted(r.headers["webhook-id"] for r in receiver.received) == first
+
+
+async def test_replay_refuses_a_window_it_cannot_read(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    sub = await _subscribe(client, tenant, "https://example.com/hook")
+    url = f"/v1/webhooks/{sub['id']}/replay"
+    for body, field in (
+        ({}, "body.since"),
+        ({"since": "2026-01-01T00:00:00"}, "body.since"),  # no offset: which day is meant?
+        ({"since": "yesterday"}, "body.since"),
+        ({"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, "body"),
+    ):
+        error = assert_error(await client.post(url, headers=tenant.headers, json=body), 400, "VALIDATION_ERROR")
+        assert field in {d["field"] for d in error["details"]}, error

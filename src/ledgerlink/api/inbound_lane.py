@@ -21,12 +21,22 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledgerlink.api.error_handlers import error_response
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.webhooks.inbox import Stored
 from ledgerlink.webhooks.receive import Inbound
 
 log = logging.getLogger(__name__)
 
 _BY_INTEGRATION = re.compile(r"^/v1/webhooks/inbound/([^/]{1,40})$")
 _BY_TOKEN = re.compile(r"^/direct/webhook/big-commerce/order/([^/]{16,200})$")
+
+
+def received(stored: Stored | None) -> dict[str, Any]:
+    """The answer's data, for the lane and the documented routes alike (None: a ping, not stored)."""
+    return {
+        "received": True,
+        "id": stored.id if stored else None,
+        "duplicate": stored.duplicate if stored else False,
+    }
 
 
 def inbound_service(app: Any) -> Inbound:
@@ -58,12 +68,7 @@ class InboundWebhookLane:
                 service.receiver(integration_id=by_id.group(1)) if by_id else service.receiver(token=by_token.group(1))  # type: ignore[union-attr]
             )
             stored = await service.receive(receiver, Headers(scope=scope), body)
-            data = {
-                "received": True,
-                "id": stored.id if stored else None,
-                "duplicate": stored.duplicate if stored else False,
-            }
-            await _send_json(send, 200, {"success": True, "data": data})
+            await _send_json(send, 200, {"success": True, "data": received(stored)})
         except HTTPException as exc:  # the body limit, raised while reading
             await _send(send, error_response(exc.status_code, "PAYLOAD_TOO_LARGE", exc.detail, None))
         except LedgerlinkError as exc:

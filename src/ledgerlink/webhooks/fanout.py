@@ -11,6 +11,8 @@ concurrent fan-outs take turns. Each subscription that got deliveries gets its s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -28,32 +30,49 @@ CURSOR = "webhook_deliveries"
 QUEUE = "webhooks"
 DELIVER_TASK = "ledgerlink:deliver_webhooks"
 
-# Subscriptions match an event of their workspace (and integration, unless workspace-wide) whose type
-# they list, or any non-webhook.* type for '*', written after they were created.
-_MATCHES = text(
-    """
+# A subscription wants an event of its workspace (and integration, unless workspace-wide) whose type
+# it lists, or any non-webhook.* type for '*'. The one statement of that rule, for fan-out and replay.
+_WANTS = """
+    s.workspace_id = e.workspace_id
+    AND (s.integration_id IS NULL OR s.integration_id = e.integration_id)
+    AND (e.type = ANY(s.events) OR ('*' = ANY(s.events) AND e.type NOT LIKE 'webhook.%'))
+"""
+# Fan-out: active subscriptions, events written after they were created, in the claimed range.
+_NEW_MATCHES = text(
+    f"""
     SELECT e.id AS event_id, e.type, e.workspace_id, s.id AS subscription_id
-      FROM events e
-      JOIN webhook_subscriptions s
-        ON s.workspace_id = e.workspace_id
-       AND s.active
-       AND (s.integration_id IS NULL OR s.integration_id = e.integration_id)
-       AND (e.type = ANY(s.events) OR ('*' = ANY(s.events) AND e.type NOT LIKE 'webhook.%'))
-       AND s.created_at <= e.occurred_at
+      FROM events e JOIN webhook_subscriptions s ON {_WANTS} AND s.active AND s.created_at <= e.occurred_at
      WHERE e.txid >= :since AND e.txid < :upto
      ORDER BY e.seq
     """
 )
+# Replay: one subscription's events in a time window, whenever it was created.
+_REPLAY_MATCHES = text(
+    f"""
+    SELECT e.id AS event_id, e.type, e.workspace_id, s.id AS subscription_id
+      FROM events e JOIN webhook_subscriptions s ON {_WANTS}
+     WHERE s.id = :subscription_id AND e.occurred_at >= :since
+       AND (CAST(:until AS timestamptz) IS NULL OR e.occurred_at <= :until)
+     ORDER BY e.seq
+    """
+)
+_REQUEUE = text(
+    f"""
+    UPDATE webhook_deliveries d
+       SET status = 'pending', next_attempt_at = now(), lease_until = NULL, completed_at = NULL
+      FROM events e, webhook_subscriptions s
+     WHERE d.subscription_id = :subscription_id AND s.id = d.subscription_id AND e.id = d.event_id AND {_WANTS}
+       AND e.occurred_at >= :since AND (CAST(:until AS timestamptz) IS NULL OR e.occurred_at <= :until)
+    """
+)
 
 
-async def fan_out(runtime: Runtime) -> int:
-    """Create the deliveries of every event not yet fanned out; returns how many."""
-    async with runtime.sessions.begin() as session:
-        claimed = await events_horizon.claim(session, CURSOR)
-        if claimed is None:
-            return 0
-        matches = (await session.execute(_MATCHES, {"since": claimed.since, "upto": claimed.upto})).all()
-        rows = [
+async def _add_deliveries(session: AsyncSession, matches: Sequence[Any]) -> list[str]:
+    """A delivery per (subscription, event) match not delivered yet; their subscriptions' ids."""
+    created = await upsert_rows(
+        session,
+        WebhookDelivery.__table__,
+        [
             {
                 "id": new_id("whd"),
                 "workspace_id": m.workspace_id,
@@ -62,19 +81,39 @@ async def fan_out(runtime: Runtime) -> int:
                 "event_type": m.type,
             }
             for m in matches
-        ]
-        created = await upsert_rows(
-            session,
-            WebhookDelivery.__table__,
-            rows,
-            conflict=("subscription_id", "event_id"),
-            update=(),
-            returning=("subscription_id",),
-        )
-        for subscription_id in sorted({sid for (sid,) in created}):
+        ],
+        conflict=("subscription_id", "event_id"),
+        update=(),
+        returning=("subscription_id",),
+    )
+    return [sid for (sid,) in created]
+
+
+async def fan_out(runtime: Runtime) -> int:
+    """Create the deliveries of every event not yet fanned out; returns how many."""
+    async with runtime.sessions.begin() as session:
+        claimed = await events_horizon.claim(session, CURSOR)
+        if claimed is None:
+            return 0
+        matches = (await session.execute(_NEW_MATCHES, {"since": claimed.since, "upto": claimed.upto})).all()
+        created = await _add_deliveries(session, matches)
+        for subscription_id in sorted(set(created)):
             await defer_sender(session, subscription_id)
         await events_horizon.advance(session, CURSOR, claimed.upto)
         return len(created)
+
+
+async def replay(
+    session: AsyncSession, subscription_id: str, since: datetime, until: datetime | None
+) -> tuple[int, int]:
+    """Deliver again every event of the window the subscription wants, under each event's existing
+    delivery id (created where missing); returns (events, deliveries requeued). The caller commits."""
+    window = {"subscription_id": subscription_id, "since": since, "until": until}
+    matches = (await session.execute(_REPLAY_MATCHES, window)).all()
+    await _add_deliveries(session, matches)
+    requeued = (await session.execute(_REQUEUE, window)).rowcount or 0
+    await defer_sender(session, subscription_id)
+    return len(matches), requeued
 
 
 async def defer_sender(session: AsyncSession, subscription_id: str, scheduled_at: Any = None) -> None:

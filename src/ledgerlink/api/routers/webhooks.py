@@ -11,20 +11,19 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.api.deps import db_session, get_runtime, requires
 from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, PageEnvelope, PageParams, ok, page_params, paged
 from ledgerlink.api.schemas import StrictBody
 from ledgerlink.auth.principal import Principal
-from ledgerlink.db.copy import upsert_rows
 from ledgerlink.db.paging import fetch_page
 from ledgerlink.errors import NotFound
-from ledgerlink.ids import new_id
-from ledgerlink.models import Event, InboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from ledgerlink.models import InboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ledgerlink.runtime import Runtime
+from ledgerlink.webhooks import fanout
 from ledgerlink.webhooks import subscriptions as subs
 from ledgerlink.webhooks.fanout import defer_sender
 from ledgerlink.webhooks.inbox import defer_drain
@@ -303,8 +302,14 @@ async def retry_delivery(
 
 
 class ReplayIn(StrictBody):
-    since: datetime = Field(description="Replay every matching event from this time (ISO 8601)")
-    until: datetime | None = Field(None, description="Up to this time; now if omitted")
+    since: AwareDatetime = Field(description="Replay every matching event from this time (ISO 8601 with offset)")
+    until: AwareDatetime | None = Field(None, description="Up to this time; now if omitted")
+
+    @model_validator(mode="after")
+    def _window(self) -> ReplayIn:
+        if self.until is not None and self.until < self.since:
+            raise ValueError("until must not be before since")
+        return self
 
 
 class ReplayOut(BaseModel):
@@ -325,41 +330,9 @@ async def replay(
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
     sub = await subs.get(session, principal.workspace_id, webhookId)
-    query = select(Event.id, Event.type).where(Event.workspace_id == sub.workspace_id, Event.occurred_at >= body.since)
-    if body.until is not None:
-        query = query.where(Event.occurred_at <= body.until)
-    if sub.integration_id is not None:
-        query = query.where(Event.integration_id == sub.integration_id)
-    wanted = set(sub.events)
-    events = [
-        e
-        for e in (await session.execute(query)).all()
-        if e.type in wanted or ("*" in wanted and not e.type.startswith("webhook."))
-    ]
-    await upsert_rows(
-        session,
-        WebhookDelivery.__table__,
-        [
-            {
-                "id": new_id("whd"),
-                "workspace_id": sub.workspace_id,
-                "subscription_id": sub.id,
-                "event_id": e.id,
-                "event_type": e.type,
-            }
-            for e in events
-        ],
-        conflict=("subscription_id", "event_id"),
-        update=(),
-    )
-    requeued = await session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.subscription_id == sub.id, WebhookDelivery.event_id.in_([e.id for e in events]))
-        .values(status="pending", next_attempt_at=datetime.now(UTC), lease_until=None, completed_at=None)
-    )
-    await defer_sender(session, sub.id)
+    events, requeued = await fanout.replay(session, sub.id, body.since, body.until)
     await session.commit()
-    return ok(ReplayOut(subscriptionId=sub.id, events=len(events), requeued=requeued.rowcount or 0))
+    return ok(ReplayOut(subscriptionId=sub.id, events=events, requeued=requeued))
 
 
 class InboxOut(BaseModel):

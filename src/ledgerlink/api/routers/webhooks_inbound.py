@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 
 from ledgerlink.api.envelope import ERROR_RESPONSES, Envelope, ok
-from ledgerlink.api.inbound_lane import inbound_service
+from ledgerlink.api.inbound_lane import inbound_service, received
 from ledgerlink.webhooks.receive import Inbound, Receiver
 
 router = APIRouter(tags=["webhooks"], responses=ERROR_RESPONSES)
@@ -39,10 +39,7 @@ async def inbound(request: Request) -> Inbound:  # async: no thread hop
 
 
 async def _receive(inbound: Inbound, receiver: Receiver, request: Request) -> dict[str, Any]:
-    stored = await inbound.receive(receiver, request.headers, await request.body())
-    if stored is None:
-        return ok(Received(received=True, id=None, duplicate=False))
-    return ok(Received(received=True, id=stored.id, duplicate=stored.duplicate))
+    return ok(received(await inbound.receive(receiver, request.headers, await request.body())))
 
 
 @router.post(
