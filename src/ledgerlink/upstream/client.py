@@ -27,12 +27,14 @@ from ledgerlink.upstream.errors import (
     UpstreamRejected,
     UpstreamUnavailable,
 )
+from ledgerlink.upstream.lanes import LaneTransport
 from ledgerlink.upstream.network import GuardedTransport, NetworkPolicy
 from ledgerlink.upstream.policy import Action, ResponsePolicy, RetryPolicy
 
 log = logging.getLogger(__name__)
 
 BODY_EXCERPT = 500
+CONNECTIONS = 20  # keep-alive connections (lanes) per integration client: its requests in flight at most
 
 
 @dataclass
@@ -81,11 +83,7 @@ class UpstreamClient:
                 auth=self.auth,
                 timeout=self.timeout,
                 # Every request's destination is checked first: apiBaseUrl is user input.
-                transport=GuardedTransport(
-                    network_policy(),
-                    self.transport
-                    or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=20, max_keepalive_connections=20)),
-                ),
+                transport=GuardedTransport(network_policy(), self.transport or LaneTransport(CONNECTIONS)),
                 follow_redirects=False,
             )
         return self._http

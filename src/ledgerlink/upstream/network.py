@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.errors import ConfigurationError
+from ledgerlink.upstream.lanes import tls_context
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -91,7 +92,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, policy: NetworkPolicy, inner: httpx.AsyncBaseTransport | None = None) -> None:
         self.policy = policy
-        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.inner = inner or httpx.AsyncHTTPTransport(verify=tls_context())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Connect to the very address that was checked: resolving again to connect would let a DNS

@@ -24,6 +24,7 @@ from ledgerlink.events import emit
 from ledgerlink.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ledgerlink.runtime import Runtime
 from ledgerlink.upstream.client import network_policy
+from ledgerlink.upstream.lanes import LaneTransport
 from ledgerlink.upstream.network import AddressRefused, GuardedTransport
 from ledgerlink.webhooks import retry_schedule
 from ledgerlink.webhooks.fanout import defer_sender
@@ -90,7 +91,7 @@ async def send_due(runtime: Runtime, subscription_id: str) -> dict[str, int]:
         return counts
     secrets = secrets_of(runtime.secrets, subscription)
     sources = SourcePayloads(runtime)
-    transport = GuardedTransport(network_policy())
+    transport = GuardedTransport(network_policy(), LaneTransport(CONCURRENCY))
     try:
         async with httpx.AsyncClient(transport=transport, timeout=TIMEOUT_SECONDS, follow_redirects=False) as http:
             while True:
