@@ -14,6 +14,10 @@ Event -> posting rules (the stored order is read again, so an event is only a "l
   it has a processed date and its order's money was taken (financial status not pending, authorized
   or voided; documents.refund_settled). An unsettled refund is posted by a later event of its order.
 - Orders entered by hand (no integration) or without an upstream id are not posted.
+- An integration with a batch period for orders or refunds (seed 003) has those documents staged for
+  their period's summarised entry instead (batching.py, posted by the task once the period closes);
+  with `sync_sales_order_invoices_to_accounting` / `sync_sales_credit_to_accounting` off, the rules
+  post (or stage) nothing for invoices / credit notes, and nothing is recorded as refused.
 A document the rules refuse (totals that disagree, an unmapped account) is recorded in
 `ledger_posting_errors` with the reason and retried every RETRY_AFTER; the rest of the batch posts.
 (Gateway money - charges, fees, payouts… - is posted by gateway_job.py, which retries its own.)
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -32,14 +36,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink import events_horizon
-from ledgerlink.books import documents, store
+from ledgerlink.books import batching, documents, store
 from ledgerlink.books.context import in_currency, posting_context
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.ledger.batches import period_for
 from ledgerlink.ledger.context import PostingContext
 from ledgerlink.ledger.entries import JournalEntry, SourceKind
 from ledgerlink.ledger.errors import LedgerConfigError
 from ledgerlink.ledger.journal import Document
 from ledgerlink.ledger.posting import post_order, post_refund
+from ledgerlink.ledger.settings import BatchPeriod
 from ledgerlink.models import Integration, LedgerPostingError
 from ledgerlink.runtime import Runtime
 
@@ -90,12 +96,14 @@ class PostingRun:
     documents: int = 0
     entries: int = 0
     failed: int = 0
+    staged: int = 0  # documents staged for a batch entry (batching.py) rather than posted
 
     def add(self, other: PostingRun) -> None:
         self.events += other.events
         self.documents += other.documents
         self.entries += other.entries
         self.failed += other.failed
+        self.staged += other.staged
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +173,7 @@ async def _post_stored(
 ) -> PostingRun:
     contexts = await _contexts(session, {s.integration_id for s in stored})
     postings: list[store.Posting] = []
+    batched: list[tuple[store.Posting, BatchPeriod]] = []
     failures: list[Failure] = []
     for order in stored:
         event_id = orders.get(order.id)
@@ -175,17 +184,27 @@ async def _post_stored(
             try:
                 if isinstance(setup, LedgerlinkError):
                     raise setup
-                entry = rule(in_currency(setup, order.currency))
+                ctx = in_currency(setup, order.currency)
+                entry = rule(ctx)
             except LedgerlinkError as error:
                 failure = Failure(
                     order.workspace_id, document, order.id, event_id, error.code, error.message, error.details
                 )
                 failures.append(failure)
                 continue
-            postings.append(store.Posting(order.workspace_id, document, entry, event_id))
+            posting = store.Posting(order.workspace_id, document, entry, event_id)
+            period = period_for(ctx.settings, document[1])
+            if period is None:
+                postings.append(posting)
+                continue
+            # Staged for its period's batch; what it posted on its own before is reversed.
+            batched.append((posting, period))
+            postings.append(replace(posting, entry=None))
     added = await store.post(session, postings)
+    in_batches = {p.document for p, _ in batched}
+    staged = await batching.stage(session, batched, [p.document for p in postings if p.document not in in_batches])
     await _record(session, failures, [p.document for p in postings])
-    return PostingRun(documents=len(postings) + len(failures), entries=len(added), failed=len(failures))
+    return PostingRun(documents=len(postings) + len(failures), entries=len(added), failed=len(failures), staged=staged)
 
 
 Rule = Callable[[PostingContext], JournalEntry | None]

@@ -5,16 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from ledgerlink.db.migrate import include_name
 from ledgerlink.db.urls import sqlalchemy_url
 from ledgerlink.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Procrastinate's tables are created by its own schema (revision 0001), not by autogenerate."""
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
 
 
 def _configure(connection: object) -> None:

@@ -7,7 +7,14 @@ from ledgerlink.models.event import Event
 from ledgerlink.models.external_refs import ExternalRef
 from ledgerlink.models.integration import Integration
 from ledgerlink.models.inventory import InventoryLevel, Location
-from ledgerlink.models.ledger import JournalEntry, JournalLine, LedgerAccount, LedgerPostingError  # noqa: F401
+from ledgerlink.models.ledger import (  # noqa: F401
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    LedgerBatchMember,
+    LedgerGatewayVersion,
+    LedgerPostingError,
+)
 from ledgerlink.models.orders import (
     Order,
     OrderAddress,

@@ -132,3 +132,54 @@ class LedgerPostingError(WorkspaceScoped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     first_failed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_failed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LedgerGatewayVersion(WorkspaceScoped, Base):
+    """Which version of a gateway document (a charge, refund, chargeback, payout, fee) the books
+    stand for: a digest of the fields the posting rules read. A row whose digest differs has changed
+    since it was posted and gets a reversal and a new entry (books/revisions_store.py)."""
+
+    __tablename__ = "ledger_gateway_versions"
+
+    integration_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    source_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LedgerBatchMember(WorkspaceScoped, Base):
+    """A document of an integration with a batch period (seed 003): what it contributes to its
+    period's summarised entry now (`staged`, each account's net) and what posted batch entries hold of
+    it (`posted`); books/batching.py posts the difference once the period has closed."""
+
+    __tablename__ = "ledger_batch_members"
+    __table_args__ = (
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        CheckConstraint("period IN ('daily', 'weekly', 'monthly')", name="period"),
+        Index(
+            "ix_ledger_batch_members_due",
+            "period_end",
+            "integration_id",
+            "batch_key",
+            postgresql_where="posted_version IS DISTINCT FROM staged_version",
+        ),
+    )
+
+    integration_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    source_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    batch_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    base_currency: Mapped[str | None] = mapped_column(String(3))
+    base_rate: Mapped[Decimal | None] = mapped_column(Numeric)
+    staged: Mapped[Any] = mapped_column(JSONB)
+    staged_version: Mapped[str] = mapped_column(String(80))
+    posted: Mapped[Any] = mapped_column(JSONB)
+    posted_version: Mapped[str | None] = mapped_column(String(80))
+    entry_id: Mapped[str | None] = mapped_column(String(40))
+    event_id: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
