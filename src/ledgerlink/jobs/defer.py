@@ -45,3 +45,22 @@ async def defer_in_transaction(
     )
     ids = result.scalar_one()
     return int(ids[0])
+
+
+def defer_once_per_key_sql(task_name: str, *, queue: str, lock_prefix: str, arg: str, keys: str) -> str:
+    """An INSERT, usable as a data-modifying CTE of a larger statement, that defers `task_name` once
+    for each key `k` that the query `keys` yields (one text column), with lock and queueing lock
+    `lock_prefix || k` and args `{arg: k}`; a key whose job is already waiting is skipped.
+
+    What `procrastinate_defer_jobs_v1` does, written out so that it can ride on the statement that
+    saves the rows the job is for (one round trip, one transaction), and so that a job already queued
+    is skipped by ON CONFLICT on Procrastinate's partial unique index of waiting queueing locks rather
+    than refused with an error that would abort the statement. The names are constants of ours, never
+    input.
+    """
+    return f"""
+        INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args)
+        SELECT '{queue}', '{task_name}', 0, '{lock_prefix}' || k, '{lock_prefix}' || k, jsonb_build_object('{arg}', k)
+          FROM ({keys}) AS keys(k)
+        ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING
+    """
