@@ -206,6 +206,8 @@ async def test_each_stream_keeps_its_kind_and_the_money_adds_up(shared):
     broken = {t.id for t in facts.values() if t.malformed}
     mapped: dict[str, dict[str, Any]] = {}
     for name, stream in connector.streams.items():
+        if name == "disputes":
+            continue  # the Disputes API's, not transactions: test_paypal_disputes.py
         records, _ = await read_all(connector, everything(shared, page_size=100), name=name)
         mapped[name], failed = {}, set()
         for raw in records:
@@ -216,7 +218,6 @@ async def test_each_stream_keeps_its_kind_and_the_money_adds_up(shared):
         assert failed == (broken if name in ("payments", "balance_transactions") else set()), name
     codes = {name: Counter(facts[i].event_code for i in found) for name, found in mapped.items()}
     assert set(codes["payments"]) == {"T0006"} and set(codes["refunds"]) == {"T1107"}
-    assert set(codes["disputes"]) == {"T1201"}
     assert set(mapped["balance_transactions"]) | broken == set(facts) and broken
     for external_id, payment in mapped["payments"].items():
         fact = facts[external_id]
@@ -231,10 +232,6 @@ async def test_each_stream_keeps_its_kind_and_the_money_adds_up(shared):
         fact = facts[external_id]
         assert refund.amount == -fact.amount > 0 and refund.payment_external_id == fact.reference_id
         assert refund.settlement.fee == -(fact.fee or 0) < 0  # PayPal gave part of its fee back
-    for external_id, chargeback in mapped["disputes"].items():
-        fact = facts[external_id]
-        assert chargeback.payment_external_id == fact.reference_id and chargeback.amount == -fact.amount
-        assert chargeback.settlements[0].net == fact.amount
     kinds = {
         "T0006": "charge",
         "T1107": "refund",
@@ -250,14 +247,6 @@ async def test_each_stream_keeps_its_kind_and_the_money_adds_up(shared):
     assert currencies >= {"USD", "EUR", "GBP", "JPY", "MYR"}
     yen = next(p for p in mapped["payments"].values() if p.currency == "JPY")
     assert yen.amount == facts[yen.external_id].amount  # whole yen: ISO minor units are yen too
-
-
-async def test_disputes_are_filtered_at_paypal(shared):
-    before = dict(shared.sandbox.injector.stats.by_path)
-    records, _ = await read_all(shared.connector(), everything(shared, page_size=500), name="disputes")
-    assert {r["transaction_info"]["transaction_event_code"] for r in records} == {"T1201"}
-    searches = sum(shared.sandbox.injector.stats.by_path.values()) - sum(before.values())
-    assert searches <= 6  # a token and one page per window: only chargebacks came back
 
 
 # -- check, fetch, webhook verification ---------------------------------------------------------------

@@ -136,4 +136,4 @@ async def test_the_flags_choose_the_streams(client, runtime, paypal):
 def test_the_catalog_lists_paypal_as_syncing_payments():
     provider = get_provider("paypal")
     assert provider.catalog_entry()["status"] == "active" and "payment_sync" in provider.features
-    assert provider.catalog_entry()["webhookSupport"] is False  # webhooks: see test_paypal_webhooks.py
+    assert provider.catalog_entry()["webhookSupport"] is True  # webhooks: see test_paypal_webhooks.py

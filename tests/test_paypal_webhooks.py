@@ -1,8 +1,9 @@
 """PayPal webhooks offline: what `verify` can check without PayPal (every transmission header, the
 algorithm, a base64 signature, a certificate URL on PayPal's own API hosts, a webhook id configured),
-and what a delivery says (light notices naming the payment or refund transaction, disputes left to
-the sync). PayPal's own verdict (its verify-webhook-signature API) is tested against the sandbox in
-test_paypal_connector.py and test_paypal_contract.py.
+and what a delivery says (light notices naming the payment or refund transaction, or the dispute).
+PayPal's own verdict (its verify-webhook-signature API) is tested against the sandbox in
+test_paypal_connector.py and test_paypal_contract.py, and asked before processing in
+test_paypal_webhook_confirm.py.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def test_paypals_live_and_sandbox_certificate_hosts_are_accepted():
         ("PAYMENT.CAPTURE.PENDING", "payments", "updated"),
         ("PAYMENT.CAPTURE.REVERSED", "refunds", "created"),
         ("PAYMENT.SALE.COMPLETED", "payments", "created"),
-        ("CUSTOMER.DISPUTE.CREATED", None, "other"),
+        ("CUSTOMER.DISPUTE.CREATED", "disputes", "created"),
+        ("CUSTOMER.DISPUTE.RESOLVED", "disputes", "updated"),
         ("CHECKOUT.ORDER.APPROVED", None, "other"),
     ],
 )
@@ -102,12 +104,29 @@ def test_what_each_event_is_about(event_type, resource, action):
             "id": "WH-1",
             "event_type": event_type,
             "create_time": "2024-01-01T00:00:00Z",
-            "resource": {"id": "8MC585209K746392H", "update_time": "2024-01-01T00:00:01Z"},
+            "resource": {"id": "8MC585209K746392H", "dispute_id": "PP-D-27803", "update_time": "2024-01-01T00:00:01Z"},
         }
     ).encode()
     notice = WEBHOOKS.parse({}, body)
     assert (notice.resource, notice.action) == (resource, action)
-    assert notice.external_id == ("8MC585209K746392H" if resource else None)
+    named = {"payments": "8MC585209K746392H", "refunds": "8MC585209K746392H", "disputes": "PP-D-27803"}
+    assert notice.external_id == named.get(resource)
+
+
+def test_a_dispute_event_as_paypal_sends_it_names_its_dispute(paypal):
+    dispute = paypal.ledger.disputes[0]
+    resource = {"dispute_id": dispute.id, "update_time": "2024-01-01T00:00:01Z"}
+    headers, body = paypal.signer.delivery(paypal.signer.dispute_event(resource, resolved=False))
+    WEBHOOKS.verify([paypal.signer.webhook_id], headers, body)
+    notice = WEBHOOKS.parse(headers, body)
+    assert (notice.topic, notice.resource, notice.external_id, notice.light) == (
+        "CUSTOMER.DISPUTE.CREATED",
+        "disputes",
+        dispute.id,
+        True,
+    )
+    with pytest.raises(ValueError, match="dispute_id"):
+        WEBHOOKS.parse({}, json.dumps({"id": "WH-2", "event_type": "CUSTOMER.DISPUTE.UPDATED"}).encode())
 
 
 @pytest.mark.parametrize("body", [b"[]", b"{}", b'{"id": "WH-1"}', b"not json"])
@@ -116,7 +135,8 @@ def test_an_unreadable_delivery_is_a_value_error(body):
         WEBHOOKS.parse({}, body)
 
 
-def test_the_provider_does_not_take_deliveries_until_processing_asks_paypal():
-    # The inbound endpoint would accept what passes the offline checks; PayPal's own verdict
-    # (PayPalConnector.verify_webhook) is not yet asked for when a delivery is processed.
-    assert webhook_spec(PROVIDER) is None
+def test_the_provider_takes_deliveries_now_that_processing_asks_paypal():
+    # The inbound endpoint accepts what passes the offline checks; processing asks PayPal's own
+    # verdict (PayPalConnector.confirm_webhook) before acting: test_paypal_webhook_confirm.py.
+    assert webhook_spec(PROVIDER) is WEBHOOKS
+    assert PROVIDER.catalog_entry()["webhookSupport"] is True

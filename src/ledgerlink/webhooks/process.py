@@ -8,6 +8,12 @@ an older copy over a newer one. So duplicates, redeliveries and out-of-order eve
 upstream's newest state, and a webhook racing a sync page on one record is serialised by the
 reference row lock. Several notices about one record in a batch cost one fetch.
 
+Before anything is fetched, the connector confirms each delivery with the upstream where the
+signature checked on receipt is not the whole proof (`Connector.confirm_webhook`; PayPal's is only
+complete through its verify-webhook-signature API): the batch's deliveries are confirmed
+concurrently, one refused is `failed` with the reason and never acted on, and an upstream that
+cannot answer leaves the batch pending like any transient failure, never accepted unconfirmed.
+
 Inventory notices start an incremental inventory sync (one at a time per integration) rather than
 fetching levels one by one. A notice that fails keeps its error (`failed`) and can be retried; a
 transient upstream failure leaves the batch pending for the job's retry. Nothing is dropped.
@@ -24,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ledgerlink.connectors.framework.connector import Connector
-from ledgerlink.errors import Conflict, LedgerlinkError
+from ledgerlink.errors import ConfigurationError, Conflict, LedgerlinkError
 from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import InboxEvent, Integration
 from ledgerlink.runtime import Runtime
@@ -32,7 +38,8 @@ from ledgerlink.sync.context import LoadContext
 from ledgerlink.sync.loader import load_page
 from ledgerlink.sync.runs import RunRequest, add_run
 from ledgerlink.upstream.client import UpstreamClient
-from ledgerlink.upstream.errors import UpstreamRateLimited, UpstreamUnavailable
+from ledgerlink.upstream.errors import UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
+from ledgerlink.upstream.policy import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +64,11 @@ class _Notice:
     external_id: str | None
 
 
-async def drain(runtime: Runtime, integration_id: str, *, batch: int = BATCH) -> DrainResult:
-    """Process the integration's pending inbox entries, oldest first, until none are left."""
+async def drain(
+    runtime: Runtime, integration_id: str, *, batch: int = BATCH, retry: RetryPolicy | None = None
+) -> DrainResult:
+    """Process the integration's pending inbox entries, oldest first, until none are left. `retry` is
+    the upstream client's (its default when None)."""
     result = DrainResult()
     async with runtime.sessions() as session:
         integration = await session.get(Integration, integration_id)
@@ -66,7 +76,7 @@ async def drain(runtime: Runtime, integration_id: str, *, batch: int = BATCH) ->
         return result
     connector = connector_for(runtime, integration)
     ctx = LoadContext(integration.workspace_id, integration.id, integration.provider, dict(integration.settings))
-    async with connector.client() as client:
+    async with connector.client(retry) as client:
         while True:
             async with runtime.sessions() as session:  # a plain read: no lock, no transaction id
                 rows = (
@@ -87,7 +97,9 @@ async def drain(runtime: Runtime, integration_id: str, *, batch: int = BATCH) ->
             # Upstream reads happen outside any transaction: a transaction held open across them
             # would hold back the horizon every event consumer reads up to (events_horizon.py).
             try:
-                fetched = await _fetch_all(client, connector, _records(connector, notices))
+                refused = await _confirm_all(client, connector, rows)
+                genuine = [n for n in notices if n.id not in refused]
+                fetched = await _fetch_all(client, connector, _records(connector, genuine))
             except TRANSIENT as exc:
                 # The batch stays pending for the job's retry; its rows say why they wait.
                 async with runtime.sessions.begin() as session:
@@ -105,7 +117,8 @@ async def drain(runtime: Runtime, integration_id: str, *, batch: int = BATCH) ->
                     ).scalars()
                 )
                 notices = [n for n in notices if n.id in locked]  # another drainer took the rest
-                outcome = await _apply(session, connector, ctx, notices, fetched)
+                outcome = await _apply(session, connector, ctx, [n for n in notices if n.id not in refused], fetched)
+                outcome["failed"].extend((n.id, refused[n.id]) for n in notices if n.id in refused)
                 for status, marks in outcome.items():
                     await _mark(session, dict(marks), status)
             result.processed += len(outcome.get("processed", []))
@@ -165,6 +178,26 @@ async def _apply(
                 else:
                     outcome["processed"].append((notice.id, None))
     return outcome
+
+
+async def _confirm_all(client: UpstreamClient, connector: Connector, rows: list[InboxEvent]) -> dict[str, str]:
+    """The deliveries the upstream does not confirm as its own, each with why. A refusal of the
+    question itself (a 4xx, a missing setting) refuses that delivery; other errors (the upstream
+    down, throttling, authentication) propagate and leave the batch pending."""
+    gate = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+    async def one(row: InboxEvent) -> str | None:
+        async with gate:
+            try:
+                genuine = await connector.confirm_webhook(client, row.headers, row.body)
+            except (UpstreamRejected, ConfigurationError) as exc:
+                return f"not confirmed: {connector.provider} could not verify the delivery: {exc.message}"
+        if genuine:
+            return None
+        return f"not genuine: {connector.provider} did not confirm the delivery's signature; nothing was done with it"
+
+    verdicts = await asyncio.gather(*(one(row) for row in rows))
+    return {row.id: verdict for row, verdict in zip(rows, verdicts, strict=True) if verdict is not None}
 
 
 async def _fetch_all(

@@ -95,6 +95,13 @@ class Connector(ABC):
     async def push_inventory(self, client: UpstreamClient, changes: list[InventoryChange]) -> list[InventoryResult]:
         """Write inventory upstream; one result per change, in order."""
 
+    async def confirm_webhook(self, client: UpstreamClient, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether the upstream confirms a stored delivery as its own, asked before the delivery is
+        acted on (PayPal: its signature can only be checked in full by PayPal's API). Raises the
+        upstream's error when it cannot say. By default there is nothing to ask: the signature checked
+        on receipt is the whole proof."""
+        return True
+
     # --- webhook registration (optional: providers whose hooks the hub creates upstream) ----------
 
     # True where the hub picks the secret that signs deliveries and hands it over with each

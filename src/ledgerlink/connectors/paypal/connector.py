@@ -1,9 +1,12 @@
 """PayPal: every balance movement of the account (payments, refunds, chargebacks, fees, withdrawals)
-from the Transaction Search (reporting) API, as canonical payment records.
+from the Transaction Search (reporting) API, and the disputes behind chargebacks from the Disputes
+API, as canonical payment records.
 
 The search lists every kind of movement together; the streams are the payment streams the hub
-stores (`payments`, `refunds`, `disputes`, `balance_transactions`, as Stripe's), each the same walk
-over 31-day windows (search.py) keeping its kind by event code (mappers.py). The app's client
+stores (`payments`, `refunds`, `disputes`, `balance_transactions`, as Stripe's): all but disputes
+are the same walk over 31-day windows (search.py) keeping its kind by event code (mappers.py);
+disputes are read from the Disputes API (disputes.py), which knows the case (and the dispute id
+webhooks name) where reporting has only the money. The app's client
 credentials buy the bearer token every request carries (auth.py). PayPal's answers
 need nothing beyond the default table: 429 waits (`Retry-After` when sent, else backoff), 5xx and
 timeouts retry, 401/403 are AUTH_FAILED (after one retry with a refreshed token).
@@ -11,6 +14,9 @@ timeouts retry, 401/403 are AUTH_FAILED (after one retry with a refreshed token)
 The reporting API lists a transaction up to three hours after it happened, so a record asked for
 by id (`fetch_record`, for a webhook about a capture or refund) may not be there yet: it is then
 None, and the next incremental sync (which reads from three hours before its cursor) finds it.
+
+Inbound webhooks are checked offline on receipt (webhooks.py) and confirmed with PayPal's
+verify-webhook-signature API before processing acts on them (`confirm_webhook`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from ledgerlink.connectors.framework.webhooks import header
 from ledgerlink.connectors.paypal import mappers
 from ledgerlink.connectors.paypal.auth import BearerAuth, TokenRequest, api_base
 from ledgerlink.connectors.paypal.credentials import PayPalCredentials
+from ledgerlink.connectors.paypal.disputes import DisputeStream, read_dispute
 from ledgerlink.connectors.paypal.search import SECOND, SPAN, SearchStream, paypal_time
 from ledgerlink.errors import ConfigurationError
 from ledgerlink.ratelimit import Limit
@@ -57,7 +64,6 @@ def _kind(*kinds: str | None) -> Callable[[Any], bool]:
 STREAMS: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any], bool] | None, dict[str, str]]] = {
     "payments": ("payment", mappers.map_payment, _kind("payment", None), {}),
     "refunds": ("payment_refund", mappers.map_refund, _kind("refund"), {}),
-    "disputes": ("chargeback", mappers.map_chargeback, _kind("chargeback"), {"transaction_type": mappers.CHARGEBACK}),
     "balance_transactions": ("balance_entry", mappers.map_balance_entry, None, {}),
 }
 
@@ -68,7 +74,7 @@ def _now() -> datetime:
 
 class PayPalConnector(Connector):
     provider = "paypal"
-    stream_names = tuple(STREAMS)
+    stream_names = ("payments", "refunds", "disputes", "balance_transactions")
     # PayPal publishes no figure for its REST APIs; a background sync keeps to a modest pace
     # (`settings.rateLimit` changes it) and waits out any 429 it meets.
     default_limit: ClassVar[Limit | None] = Limit(rate=10, period=1, burst=10)
@@ -96,7 +102,7 @@ class PayPalConnector(Connector):
 
     @property
     def streams(self) -> Mapping[str, Stream]:
-        return {
+        searched: dict[str, Stream] = {
             name: SearchStream(
                 name=name,
                 resource_type=resource_type,
@@ -110,6 +116,8 @@ class PayPalConnector(Connector):
             )
             for name, (resource_type, mapper, keep, params) in STREAMS.items()
         }
+        every = {**searched, "disputes": DisputeStream()}
+        return {name: every[name] for name in self.stream_names}
 
     async def check(self, client: UpstreamClient) -> dict[str, Any]:
         """A token, then the last day's transactions (one): proves the app may search transactions."""
@@ -139,8 +147,10 @@ class PayPalConnector(Connector):
         }
 
     async def fetch_record(self, client: UpstreamClient, stream: str, external_id: str) -> Any | None:
-        """One transaction of the stream's kind by its id, from the last three 31-day windows (newest
-        first); None when not (yet) listed, or of another kind."""
+        """A dispute by its id; else one transaction of the stream's kind by its id, from the last three
+        31-day windows (newest first). None when not (yet) listed, or of another kind."""
+        if stream == "disputes":
+            return await read_dispute(client, external_id)
         found = self.streams.get(stream)
         if not isinstance(found, SearchStream):
             return None
@@ -170,6 +180,9 @@ class PayPalConnector(Connector):
         request["webhook_event"] = orjson.loads(body)
         reply = await client.request("POST", VERIFY, json=request)
         return isinstance(reply.data, dict) and reply.data.get("verification_status") == "SUCCESS"
+
+    async def confirm_webhook(self, client: UpstreamClient, headers: Mapping[str, str], body: bytes) -> bool:
+        return await self.verify_webhook(client, headers, body)
 
     async def push_inventory(self, client: UpstreamClient, changes: list[InventoryChange]) -> list[InventoryResult]:
         return [

@@ -26,9 +26,11 @@ PROVIDER = ProviderSpec(
     category="payment",
     credentials=PayPalCredentials,
     from_generic=_from_generic,
-    # Payments, refunds, chargebacks and the balance ledger from Transaction Search, synced into the
-    # payment tables (sync/write_payments.py); POST /v1/integrations/paypal/sync-transactions starts
-    # them. Inbound webhooks (webhooks.py) wait for processing to ask PayPal to verify each delivery.
-    features=("payment_sync",),
+    # Payments, refunds and the balance ledger from Transaction Search, chargebacks from the Disputes
+    # API, synced into the payment tables (sync/write_payments.py); POST
+    # /v1/integrations/paypal/sync-transactions starts them. Inbound webhooks are checked offline on
+    # receipt (webhooks.py) and confirmed with PayPal before processing acts on them.
+    features=("payment_sync", "webhooks"),
     connector="ledgerlink.connectors.paypal.connector:PayPalConnector",
+    webhooks="ledgerlink.connectors.paypal.webhooks:WEBHOOKS",
 )

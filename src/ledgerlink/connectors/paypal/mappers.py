@@ -10,7 +10,8 @@ each movement as the balance saw it: gross signed, `fee_amount` negative when Pa
 positive when it gave some back, so the settlement's fee is `-fee_amount`. Amounts are decimal
 strings in the currency's unit (JPY, HUF and TWD without decimals) and become ISO 4217 minor units
 exactly, or the record fails. Reporting tells nothing of a dispute's progress: a chargeback is
-`under_review` (the money is withdrawn while the case runs); its reversal arrives as T1202.
+`under_review` (the money is withdrawn while the case runs); its reversal arrives as T1202. So the
+connector's `disputes` stream reads the Disputes API instead (disputes.py), which knows the case.
 
 Shops name the order in `invoice_id` (WooCommerce's `WC-1001`, `SHOPIFY-1001`, `BC-1001`, plain
 `1001`) and `custom_field` (the order id, or `order_id:…;source:…` pairs); a mapper reads what is there.

@@ -7,14 +7,14 @@ certificate, downloaded from that URL and chained to a trusted CA: network work 
 every transmission header present, the algorithm PayPal's, the signature base64, the certificate
 URL an https URL on PayPal's own API hosts (a forged delivery cannot point us at a certificate of its
 own), and a webhook id configured for the integration. The full check is PayPal's
-verify-webhook-signature API (`PayPalConnector.verify_webhook`), made when the delivery is processed.
+verify-webhook-signature API (`PayPalConnector.confirm_webhook`), asked before a stored delivery is
+acted on (webhooks/process.py): one PayPal does not confirm is failed, never acted on.
 
-Nothing a delivery carries is trusted meanwhile: every notice is `light`, so processing reads the
-transaction from the reporting API under the integration's own credentials; a forged notice can at
-most make it look up an id. Captures and sales (`PAYMENT.CAPTURE.*`, `PAYMENT.SALE.*`) name their
-transaction by the resource id, which is the id Transaction Search lists them under: the payment's,
-or for `…REFUNDED`/`…REVERSED` the refund's. Disputes name a dispute, not the chargeback's
-transaction, so they are stored and left to the next sync.
+Nothing a delivery carries is trusted even then: every notice is `light`, so processing reads the
+record from PayPal under the integration's own credentials. Captures and sales (`PAYMENT.CAPTURE.*`,
+`PAYMENT.SALE.*`) name their transaction by the resource id, which is the id Transaction Search lists
+them under: the payment's, or for `…REFUNDED`/`…REVERSED` the refund's. Disputes
+(`CUSTOMER.DISPUTE.*`) carry the dispute, named by its `dispute_id`, which the Disputes API reads.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ HEADERS = (
 CERT_HOSTS = frozenset({"api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.com", "api-m.sandbox.paypal.com"})
 CERT_PATH = "/v1/notifications/certs/"
 TRANSACTION_EVENTS = ("PAYMENT.CAPTURE.", "PAYMENT.SALE.")
+DISPUTE_EVENTS = "CUSTOMER.DISPUTE."
 CREATED = frozenset({"COMPLETED", "REFUNDED", "REVERSED"})  # a new transaction: the capture, or the refund
 REFUNDS = frozenset({"REFUNDED", "REVERSED"})  # the resource is the refund, not the payment
 
@@ -93,14 +94,25 @@ class PayPalWebhooks(WebhookSpec):
             raise ValueError("the event has no id")
         if not isinstance(event_type, str) or not event_type:
             raise ValueError("the event has no event_type")
-        about = event_type.startswith(TRANSACTION_EVENTS)
         verb = event_type.rpartition(".")[2]
-        action: Action = ("created" if verb in CREATED else "updated") if about else "other"
+        resource: str | None = None
+        external_id: str | None = None
+        action: Action = "other"
+        if event_type.startswith(TRANSACTION_EVENTS):
+            resource = "refunds" if verb in REFUNDS else "payments"
+            external_id = id_text(dig(event, "resource.id"), "the resource's id")
+            action = "created" if verb in CREATED else "updated"
+        elif event_type.startswith(DISPUTE_EVENTS):
+            resource = "disputes"
+            external_id = id_text(dig(event, "resource.dispute_id"), "the dispute's id")
+            if external_id is None:
+                raise ValueError("the dispute event names no dispute (resource.dispute_id)")
+            action = "created" if verb == "CREATED" else "updated"
         return InboundNotice(
             dedupe_key=event_id,
             topic=event_type,
-            resource=("refunds" if verb in REFUNDS else "payments") if about else None,
-            external_id=id_text(dig(event, "resource.id"), "the resource's id") if about else None,
+            resource=resource,
+            external_id=external_id,
             action=action,
             updated_at=utc_time(dig(event, "resource.update_time") or event.get("create_time")),
             light=True,  # nothing in the body is trusted: the transaction is read from the API

@@ -24,7 +24,9 @@ from starlette.routing import Route
 
 from ledgerlink.sandbox.dataset import Store
 from ledgerlink.sandbox.faults import FaultInjector, control_endpoint
+from ledgerlink.sandbox.paypal import disputes as dispute_api
 from ledgerlink.sandbox.paypal import ids
+from ledgerlink.sandbox.paypal.disputes import Dispute, disputes
 from ledgerlink.sandbox.paypal.errors import PayPalError, invalid_body, rate_limited
 from ledgerlink.sandbox.paypal.facts import Transaction
 from ledgerlink.sandbox.paypal.history import transactions
@@ -34,6 +36,7 @@ from ledgerlink.sandbox.paypal.search import KNOWN, MAX_RESULTS, Search, answer
 from ledgerlink.sandbox.woocommerce.limiter import TokenBucket
 
 PER_SECOND = 40
+EVENT_HOST = "https://api-m.sandbox.paypal.com"  # the host PayPal's own links in an event name
 Handler = Callable[[Request], Awaitable[dict[str, Any]]]
 
 
@@ -43,12 +46,15 @@ class Ledger:
     starts: list[datetime]
     by_id: dict[str, Transaction]
     refreshed: datetime  # the account's present: the last thing that happened
+    disputes: list[Dispute]  # newest created first
 
     @classmethod
     def build(cls, store: Store) -> Ledger:
         made = transactions(store)
         moments = [t.updated for t in made] + [t.initiated for t in made]
-        return cls(made, [t.initiated for t in made], {t.id: t for t in made}, max(moments, default=store.start))
+        present = max(moments, default=store.start)
+        found = disputes(store.seed, made, present)
+        return cls(made, [t.initiated for t in made], {t.id: t for t in made}, present, found)
 
 
 class PayPalSandbox:
@@ -83,6 +89,8 @@ class PayPalSandbox:
             routes=[
                 Route("/v1/oauth2/token", self._serve(self._token, bearer=False), methods=["POST"]),
                 Route("/v1/reporting/transactions", self._serve(self._search), methods=["GET"]),
+                Route("/v1/customer/disputes", self._serve(self._disputes), methods=["GET"]),
+                Route("/v1/customer/disputes/{dispute_id}", self._serve(self._dispute), methods=["GET"]),
                 Route("/v1/notifications/verify-webhook-signature", self._serve(self._verify_hook), methods=["POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["GET", "POST", "DELETE"]),
                 Route("/_sandbox/settings", self._settings, methods=["GET", "POST", "DELETE"]),
@@ -139,6 +147,14 @@ class PayPalSandbox:
             max_results=self.max_results,
             malformed=self.injector.faults.malformed,
         )
+
+    async def _disputes(self, request: Request) -> dict[str, Any]:
+        query = {k: v for k, v in request.query_params.items() if k in dispute_api.KNOWN}
+        return dispute_api.listing(self.ledger.disputes, query, str(request.url).split("?", 1)[0])
+
+    async def _dispute(self, request: Request) -> dict[str, Any]:
+        wanted = request.path_params["dispute_id"]
+        return dispute_api.one(self.ledger.disputes, wanted, str(request.url).split("?", 1)[0])
 
     async def _verify_hook(self, request: Request) -> dict[str, Any]:
         try:
@@ -204,12 +220,18 @@ class PayPalSandbox:
         }
 
     async def _delivery(self, request: Request) -> Response:
-        """POST {"transaction_id"}: a signed delivery of that payment's (or refund's) event, as
+        """POST {"transaction_id"}: a signed delivery of that payment's (or refund's) event; or
+        {"dispute_id"}: of that dispute's latest event (CUSTOMER.DISPUTE.CREATED, or …RESOLVED). As
         {"headers", "body"}, for posting to the hub's inbound webhook endpoint."""
         try:
-            wanted = json.loads(await request.body() or b"{}")["transaction_id"]
-            txn = self.ledger.by_id[wanted]
-            headers, body = self.signer.delivery(self.signer.event(txn))
-        except (KeyError, TypeError, ValueError) as exc:
-            return JSONResponse({"error": f"no webhook for that transaction: {exc}"}, status_code=400)
+            wanted = json.loads(await request.body() or b"{}")
+            if "dispute_id" in wanted:
+                found = next(d for d in self.ledger.disputes if d.id == wanted["dispute_id"])
+                resource = dispute_api.detail(found, f"{EVENT_HOST}/v1/customer/disputes/{found.id}")
+                event = self.signer.dispute_event(resource, resolved=found.resolved is not None)
+            else:
+                event = self.signer.event(self.ledger.by_id[wanted["transaction_id"]])
+            headers, body = self.signer.delivery(event)
+        except (KeyError, TypeError, ValueError, StopIteration) as exc:
+            return JSONResponse({"error": f"no webhook for that: {exc!r}"}, status_code=400)
         return JSONResponse({"headers": headers, "body": body.decode()})

@@ -84,6 +84,21 @@ class Signer:
             "links": [{"href": f"{EVENTS}/{event_id}", "rel": "self", "method": "GET"}],
         }
 
+    def dispute_event(self, dispute: dict[str, Any], *, resolved: bool) -> dict[str, Any]:
+        """The event PayPal sends about a dispute (its detail as the resource): created, or resolved."""
+        event_type = "CUSTOMER.DISPUTE.RESOLVED" if resolved else "CUSTOMER.DISPUTE.CREATED"
+        event_id = ids.event_id(self.seed, dispute["dispute_id"], event_type)
+        return {
+            "id": event_id,
+            "event_version": "1.0",
+            "create_time": dispute["update_time"],
+            "resource_type": "dispute",
+            "event_type": event_type,
+            "summary": f"A dispute was {'resolved' if resolved else 'created'} with Case # {dispute['dispute_id']}",
+            "resource": dispute,
+            "links": [{"href": f"{EVENTS}/{event_id}", "rel": "self", "method": "GET"}],
+        }
+
     def delivery(self, event: dict[str, Any], at: datetime | None = None) -> tuple[dict[str, str], bytes]:
         """The headers and raw body of one transmission of `event` to the webhook."""
         self.sent += 1

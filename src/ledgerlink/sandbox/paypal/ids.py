@@ -1,6 +1,7 @@
 """PayPal-looking identifiers and app credentials, the same for every run with the same seed.
 
-Transaction ids are 17 upper-case letters and digits (`4J3265475X6749251`), payer ids 13 characters
+Transaction ids are 17 upper-case letters and digits (`4J3265475X6749251`), dispute ids `PP-D-` and
+digits, payer ids 13 characters
 of PayPal's payer alphabet (no 0, 1, I or O), app ids `APP-` and 17 more; client ids and secrets are
 80 characters of URL-safe text, access tokens `A21AA…`. Drawn from a hash of the seed and the
 object's place in the dataset, so tests may keep an id.
@@ -31,6 +32,10 @@ def _draw(alphabet: str, length: int, *parts: object) -> str:
 
 def transaction_id(seed: int, *parts: object) -> str:
     return _draw(UPPER, 17, seed, "txn", *parts)
+
+
+def dispute_id(seed: int, *parts: object) -> str:
+    return "PP-D-" + _draw("0123456789", 8, seed, "dispute", *parts)
 
 
 def payer_id(seed: int, email: str) -> str:
