@@ -11,6 +11,7 @@ import asyncio
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -49,6 +50,8 @@ FAST = {
     "getOrder": Plan(20, 5),
     "getOrderItems": Plan(40, 6),
     "listFinancialEvents": Plan(10, 4),
+    "listFinancialEventGroups": Plan(10, 4),
+    "listFinancialEventsByGroupId": Plan(20, 5),
     "getInventorySummaries": Plan(10, 2),
     "getMarketplaceParticipations": Plan(5, 3),
 }
@@ -187,10 +190,16 @@ async def test_fees_inventory_and_locations(live):
     connector = live.connector()
     fees, _, _ = await read_stream(connector, "fees", SyncWindow(page_size=40))
     mapped, failed = map_all(connector, "fees", fees)
-    assert not failed and len(mapped) == len(live.sandbox.events) - sum(
-        e.list == "ServiceFeeEventList" for e in live.sandbox.events
-    )
+    # Dated events by their date; service fees (undated) from the closed settlement they were billed in.
+    settled_fees = [e for g in live.sandbox.groups if g.closed for e in g.events if e.list == "ServiceFeeEventList"]
+    dated = [e for e in live.sandbox.events if e.list != "ServiceFeeEventList"]
+    assert settled_fees and not failed and len(mapped) == len(dated) + len(settled_fees)
     entries = list(mapped.values())
+    service = [e for e in entries if e.upstream_type == "ServiceFeeEvent"]
+    assert sorted(e.settlement.net for e in service) == sorted(  # USD: cents
+        sum(int(Decimal(str(f["FeeAmount"]["CurrencyAmount"])).scaleb(2)) for f in e.body["FeeList"])
+        for e in settled_fees
+    )
     assert all(isinstance(e, pay.BalanceEntry) and e.kind == "fee" for e in entries)
     shipments = [e for e in entries if e.upstream_type == "ShipmentEvent"]
     refunds = [e for e in entries if e.upstream_type == "RefundEvent"]

@@ -40,7 +40,11 @@ SP_API = "https://sellingpartnerapi-na.amazon.com"
 # model -> the GET operations served from it
 SERVED = {
     "ordersV0.json": ("/orders/v0/orders", "/orders/v0/orders/{orderId}", "/orders/v0/orders/{orderId}/orderItems"),
-    "financesV0.json": ("/finances/v0/financialEvents",),
+    "financesV0.json": (
+        "/finances/v0/financialEvents",
+        "/finances/v0/financialEventGroups",
+        "/finances/v0/financialEventGroups/{eventGroupId}/financialEvents",
+    ),
     "fbaInventory.json": ("/fba/inventory/v1/summaries",),
     "sellers.json": ("/sellers/v1/marketplaceParticipations",),
 }
@@ -224,6 +228,22 @@ async def test_every_answer_of_the_sandbox_matches_the_official_models(amazon):
             )
             if not (token := page["payload"].get("NextToken")):
                 break
+        token, groups = None, []
+        while True:  # every settlement, and each one's events two a page
+            window = {
+                "FinancialEventGroupStartedAfter": "2023-12-01T00:00:00Z",
+                "FinancialEventGroupStartedBefore": "2024-03-01T00:00:00Z",
+                "MaxResultsPerPage": 4,
+            }
+            page = await check("/finances/v0/financialEventGroups", **window, **({"NextToken": token} if token else {}))
+            groups += page["payload"]["FinancialEventGroupList"]
+            for group in page["payload"]["FinancialEventGroupList"]:
+                path = f"/finances/v0/financialEventGroups/{group['FinancialEventGroupId']}/financialEvents"
+                events = await check(path, MaxResultsPerPage=2)
+                await check(path, MaxResultsPerPage=2, NextToken=events["payload"]["NextToken"])
+            if not (token := page["payload"].get("NextToken")):
+                break
+        assert len(groups) == len(amazon.groups) > 4
         token = None
         while True:
             page = await check(
@@ -237,6 +257,8 @@ async def test_every_answer_of_the_sandbox_matches_the_official_models(amazon):
         await check("/orders/v0/orders", 400, MarketplaceIds=us)
         await check("/orders/v0/orders/114-0000000-0000000", 404)
         await check("/finances/v0/financialEvents", 400, PostedBefore="2024-02-01T00:00:00Z")
+        await check("/finances/v0/financialEventGroups", 400, FinancialEventGroupStartedAfter="2999-01-01T00:00:00Z")
+        await check("/finances/v0/financialEventGroups/nosuchgroup/financialEvents", 404)
         await check("/fba/inventory/v1/summaries", 400, **{**inventory, "granularityId": us})
         await api.post("/_sandbox/faults", json={"throttle_next": 1, "fail_next": 1})
         await check("/orders/v0/orders", 429, **EVERYTHING)

@@ -2,7 +2,9 @@
 adding up in the marketplace currency's minor units (zero-decimal JPY, prices with tax in them or tax
 on top); fee events map to fee entries whose lines add up to what they took, keyed by their content
 alone; FBA summaries map to levels; and anything broken fails with a mapping error, never another
-exception. The sandbox's own orders are held to the same sums.
+exception. Settlements (financial event groups) map to payouts whose items are their events, adding
+up to the total but for what the group states beyond them, each keyed as the fee stream keys it. The
+sandbox's own orders are held to the same sums.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ledgerlink.canonical.money import to_major
 from ledgerlink.connectors.amazon.fees import event_id, fee_events, map_fee_event
 from ledgerlink.connectors.amazon.inventory import map_summary
 from ledgerlink.connectors.amazon.order_mapper import STATUS, map_order
+from ledgerlink.connectors.amazon.settlements import keyed_events, map_settlement
 from ledgerlink.sandbox.amazon.orders import amazon_order, render_item, render_order
 from ledgerlink.sandbox.dataset import Store
 from ledgerlink.sync.loader import MAPPING_ERRORS
@@ -214,6 +217,82 @@ def test_fee_events_map_to_fee_entries_that_add_up(case: Any, listed: str) -> No
     other = orjson.loads(orjson.dumps(event))
     other["PostedDate"] = "2024-03-03T10:00:00Z"
     assert event_id(listed.removesuffix("List"), other) != entry.external_id
+
+
+@st.composite
+def settlement(draw: Any) -> tuple[dict[str, Any], dict[str, Any], int, int]:
+    """A closed group of sales, refunds and (undated, maybe twice the same) service fees; its events
+    (as listFinancialEventsByGroupId pages them), their sum and what the total states beyond it."""
+    _, currency, decimals, _ = draw(st.sampled_from(MARKETS))
+
+    def money(minor: int) -> dict[str, Any]:
+        value = Decimal(minor).scaleb(-decimals)
+        return {"CurrencyCode": currency, "CurrencyAmount": int(value) if decimals == 0 else float(value)}
+
+    lists: dict[str, list[Any]] = {"ShipmentEventList": [], "RefundEventList": [], "ServiceFeeEventList": []}
+    moved = 0
+    for n in range(draw(st.integers(0, 5))):
+        charges = draw(st.lists(st.integers(-(10**5), 10**6), min_size=1, max_size=3))
+        fees = draw(st.lists(st.integers(-(10**4), 0), max_size=2))
+        listed = draw(st.sampled_from(["ShipmentEventList", "RefundEventList"]))
+        item_lists = ("ItemChargeList", "ItemFeeList")
+        if listed == "RefundEventList":
+            item_lists = ("ItemChargeAdjustmentList", "ItemFeeAdjustmentList")
+        lists[listed].append(
+            {
+                "AmazonOrderId": f"114-{n:07d}-0000001",
+                "PostedDate": f"2024-03-0{n + 1}T10:00:00Z",
+                "ShipmentItemList": [
+                    {
+                        item_lists[0]: [{"ChargeType": "Principal", "ChargeAmount": money(c)} for c in charges],
+                        item_lists[1]: [{"FeeType": "Commission", "FeeAmount": money(f)} for f in fees],
+                    }
+                ],
+            }
+        )
+        moved += sum(charges) + sum(fees)
+    for fee in draw(st.lists(st.sampled_from([-3999, -1245]), max_size=3)):
+        billed = {"FeeType": "Subscription", "FeeAmount": money(fee)}
+        lists["ServiceFeeEventList"].append({"FeeReason": "Fee", "FeeList": [billed]})
+        moved += fee
+    difference = draw(st.sampled_from([0, 0, -250, 1]))
+    group = {
+        "FinancialEventGroupId": "GROUP-1",
+        "ProcessingStatus": "Closed",
+        "FundTransferStatus": draw(st.sampled_from(["Succeeded", "Processing"])),
+        "OriginalTotal": money(moved + difference),
+        "FinancialEventGroupEnd": "2024-03-10T00:00:00Z",
+        "FundTransferDate": "2024-03-11T00:00:00Z",
+    }
+    return group, orjson.loads(orjson.dumps(lists)), moved, difference
+
+
+@FAST
+@given(settlement())
+def test_settlements_map_to_payouts_of_their_events(case: Any) -> None:
+    group, lists, moved, difference = case
+    half = {name: events[: len(events) // 2] for name, events in lists.items()}  # two pages of them
+    rest = {name: events[len(events) // 2 :] for name, events in lists.items()}
+    raw = {**group, "_events": keyed_events(group["FinancialEventGroupId"], [half, rest])}
+    if moved + difference < 0:
+        with pytest.raises(ValueError, match="charged the seller"):
+            map_settlement(raw)
+        return
+    payout = map_settlement(raw)
+    assert payout.amount == moved + difference and payout.unreconciled() == difference
+    assert payout.status == ("paid" if group["FundTransferStatus"] == "Succeeded" else "in_transit")
+    assert payout.items is not None and len(payout.items) == sum(len(events) for events in lists.values())
+    assert len({i.external_id for i in payout.items}) == len(payout.items)  # the same fee twice: two items
+    assert all(i.net == i.amount - i.fee for i in payout.items)
+    dated = {event_id(n.removesuffix("List"), e) for n, events in lists.items() for e in events if "PostedDate" in e}
+    assert dated <= {i.external_id for i in payout.items}  # keyed as the fee stream keys them
+    again = map_settlement({**group, "_events": keyed_events(group["FinancialEventGroupId"], [lists])})
+    assert sorted(again.items or (), key=repr) == sorted(payout.items, key=repr)  # however they were paged
+    if payout.items:  # an event in another currency than the settlement's fails it
+        other = "SEK" if group["OriginalTotal"]["CurrencyCode"] != "SEK" else "NOK"
+        elsewhere = {**group, "OriginalTotal": {**group["OriginalTotal"], "CurrencyCode": other}}
+        with pytest.raises(MAPPED):
+            map_settlement({**elsewhere, "_events": raw["_events"]})
 
 
 def test_fee_events_without_fees_or_dates_are_passed_over_and_unknown_kinds_fail():

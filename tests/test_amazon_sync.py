@@ -136,10 +136,19 @@ async def test_seed_000_sync_fees_records_the_fees(client, runtime, live, amazon
     r = await client.post("/v1/integrations/amazon/sync-fees", headers=tenant.headers, json=body)
     assert r.status_code == 202, r.text
     started = r.json()["data"]
-    assert await execute_run(runtime, started["syncId"]) == "succeeded"
+    assert [m["stream"] for m in started["runs"]] == ["fees", "payouts"]  # fees lead the settlements
+    for member in started["runs"]:
+        assert await execute_run(runtime, member["syncId"]) == "succeeded"
     run = (await client.get(f"/v1/sync-runs/{started['syncId']}", headers=tenant.headers)).json()["data"]
+    settlements = [g for g in live.sandbox.groups if g.closed]
+    [payouts] = [m for m in run["runs"] if m["stream"] == "payouts"]
+    assert payouts["created"] == len(settlements) > 0 and payouts["state"] == "succeeded", run
+    assert "paymentsProcessed" not in run  # a fee sync, not a payment sync: no payment counters
     dated = [e for e in live.sandbox.events if e.list != "ServiceFeeEventList"]
-    assert run["state"] == "succeeded" and run["feesProcessed"] == run["feesCreated"] == len(dated), run
+    # Service fees state no date: they come from the closed settlements (groups) that billed them.
+    settled = [e for g in live.sandbox.groups if g.closed for e in g.events if e.list == "ServiceFeeEventList"]
+    dated += settled
+    assert settled and run["state"] == "succeeded" and run["feesProcessed"] == run["feesCreated"] == len(dated), run
     async with runtime.sessions() as session:
         kinds = dict(
             (
@@ -157,9 +166,11 @@ async def test_seed_000_sync_fees_records_the_fees(client, runtime, live, amazon
                 )
             )
         ).scalar_one()
-    assert kinds["ShipmentEvent"] > 0 and kinds["RefundEvent"] > 0 and taken < 0
+    assert kinds["ShipmentEvent"] > 0 and kinds["RefundEvent"] > 0 and kinds["ServiceFeeEvent"] == len(settled)
+    assert taken < 0
     again = await client.post("/v1/integrations/amazon/sync-fees", headers=tenant.headers, json=body)
-    await execute_run(runtime, again.json()["data"]["syncId"])
+    for member in again.json()["data"]["runs"]:
+        await execute_run(runtime, member["syncId"])
     rerun = (await client.get(f"/v1/sync-runs/{again.json()['data']['syncId']}", headers=tenant.headers)).json()
     assert rerun["data"]["feesCreated"] == 0 and rerun["data"]["feesUnchanged"] == len(dated)
 

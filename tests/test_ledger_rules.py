@@ -177,3 +177,21 @@ def test_payout_mismatches_are_listed_with_amounts() -> None:
         ("total", "po_1", 10_005, 10_000, -5),
     ]
     assert not result.reconciled
+
+
+def test_a_marketplace_order_is_owed_by_the_marketplace_so_its_fees_and_settlement_clear_it() -> None:
+    """Amazon collects the buyer's 100.00, keeps a 15.00 commission and settles 85.00: its clearing
+    account ends at zero, and nothing is left receivable from the customer."""
+    amazon = ctx("amazon")
+    order = rows(post_order(simple_order(10000, "114-1"), amazon))
+    assert order == [(AMAZON, 10000, 0), (SALES, 0, 10000)]
+    fee = MarketplaceFee(
+        external_id="mf_1", currency="USD", amount_minor=1500, occurred_at=AT, order_external_id="114-1"
+    )
+    settlement = Payout(external_id="grp_1", currency="USD", amount_minor=8500, occurred_at=AT)
+    entries = [order, rows(post_marketplace_fee(fee, amazon)), rows(post_payout(settlement, amazon))]
+    balance: dict[str, int] = {}
+    for account, debit, credit in (line for entry in entries for line in entry):
+        balance[account] = balance.get(account, 0) + debit - credit
+    assert balance == {AMAZON: 0, SALES: -10000, MKT_FEES: 1500, BANK: 8500}
+    assert AR not in balance

@@ -31,6 +31,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ledgerlink.ledger.accounts import MARKETPLACES
 from ledgerlink.ledger.entries import SourceKind
 from ledgerlink.ledger.errors import PostingError
 from ledgerlink.ledger.inputs import (
@@ -42,9 +43,6 @@ from ledgerlink.ledger.inputs import (
     Payout,
     ProcessorFee,
 )
-
-# Providers whose fees are a marketplace's commission rather than a payment processor's cut.
-MARKETPLACES = frozenset({"amazon"})
 
 # The source kind each `payments` kind posts as (the anti-join in gateway_job.py uses the same map).
 PAYMENT_SOURCE_KINDS: dict[str, SourceKind] = {

@@ -6,8 +6,14 @@ payout states them) and against what the processor's balance ledger recorded for
 Mismatches: `total` (the payout amount is not the sum of its items' nets), `amount` (an item's net
 differs from the recorded balance transaction's), `not_recorded` (an item with no recorded balance
 transaction: the balance sync has not seen it). The payout's own debit among its items is left out
-of both sides. Not compared yet: the journal's clearing-account postings, since the posting job posts
-orders and refunds and not gateway events (an open point).
+of both sides. Not compared yet: the journal's clearing-account postings (an open point).
+
+An Amazon settlement (a payout of a marketplace's integration, gateway.MARKETPLACES) is reconciled the
+same way, with one difference on the books' side: a marketplace's balance ledger holds the fees of each
+financial event (balance entries of kind fee, keyed as the settlement's items are), not its gross, which
+is the order's. So an item is compared by the fees the books recorded for it (the books' net: the
+item's gross less those fees), and an item that carries no fee has nothing to be recorded and matches
+as it is. A settlement whose total is not its events' sum is the `total` mismatch, with the difference.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.books.gateway import MARKETPLACES
 from ledgerlink.db.paging import fetch_page
 from ledgerlink.ledger.inputs import Payout
 from ledgerlink.ledger.reconciliation import Mismatch, PayoutItem, reconcile_payout
@@ -42,6 +49,18 @@ def _mismatch(m: Mismatch, currency: str) -> dict[str, Any]:
     }
 
 
+def _books(payout: Payment, items: list[PayoutItemRow], recorded: list[BalanceEntry]) -> list[PayoutItem]:
+    """What the books hold for the payout's items (see the module's note on marketplaces)."""
+    if payout.gateway not in MARKETPLACES:
+        return [PayoutItem(b.kind, b.external_id, b.amount, b.fee) for b in recorded if b.kind != OWN_DEBIT]
+    fees_taken = {b.external_id: -b.net for b in recorded if b.kind == "fee"}
+    return [
+        PayoutItem(i.kind, i.external_id, i.amount, fees_taken.get(i.external_id, i.fee))
+        for i in items
+        if i.external_id in fees_taken or i.fee == 0
+    ]
+
+
 def payout_view(payout: Payment, items: list[PayoutItemRow], recorded: list[BalanceEntry]) -> dict[str, Any]:
     currency = payout.currency
     occurred = payout.processed_at or payout.arrival_at or payout.created_at
@@ -53,7 +72,7 @@ def payout_view(payout: Payment, items: list[PayoutItemRow], recorded: list[Bala
             occurred_at=occurred,
         ),
         [PayoutItem(i.kind, i.external_id, i.amount, i.fee) for i in items if i.kind != OWN_DEBIT],
-        [PayoutItem(b.kind, b.external_id, b.amount, b.fee) for b in recorded if b.kind != OWN_DEBIT],
+        _books(payout, items, recorded),
     )
     # Recorded transactions are looked up by the payout's items, so none can be missing from it.
     mismatches = [m for m in result.mismatches if m.reason != "not_in_payout"]
@@ -61,6 +80,7 @@ def payout_view(payout: Payment, items: list[PayoutItemRow], recorded: list[Bala
         "payoutId": payout.id,
         "externalId": payout.external_id,
         "integrationId": payout.integration_id,
+        "gateway": payout.gateway,
         "status": payout.status,
         "date": occurred.date().isoformat(),
         "currency": currency,

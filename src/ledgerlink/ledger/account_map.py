@@ -15,7 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledgerlink.ledger.accounts import DEFAULT_CLEARING, DEFAULT_ROLE_ACCOUNTS, AccountRole, ChartOfAccounts
+from ledgerlink.ledger.accounts import (
+    DEFAULT_CLEARING,
+    DEFAULT_ROLE_ACCOUNTS,
+    MARKETPLACES,
+    AccountRole,
+    ChartOfAccounts,
+)
 from ledgerlink.ledger.errors import LedgerConfigError
 
 MAPPING_ROLES: Mapping[str, AccountRole] = {
@@ -64,7 +70,8 @@ class AccountMap:
         tax_accounts: Mapping[str, str] | None = None,
         resolve: Resolver | None = None,
     ) -> AccountMap:
-        """Defaults (the provider's clearing account among them), then `mapping`, then nominal codes."""
+        """Defaults (the provider's clearing account among them), then `mapping`, then nominal codes;
+        a marketplace's orders are receivable from its clearing account."""
         resolve = resolve or str
         roles = dict(DEFAULT_ROLE_ACCOUNTS)
         if provider in DEFAULT_CLEARING:
@@ -83,6 +90,8 @@ class AccountMap:
                     )
                 chosen[role] = (setting, code)
                 roles[role] = code
+        if provider in MARKETPLACES:  # the marketplace owes the seller what its buyers paid
+            roles[AccountRole.RECEIVABLE] = roles[AccountRole.CLEARING]
         taxes = {code.strip().upper(): account for code, account in (tax_accounts or {}).items()}
         default_tax = (mapping or {}).get("defaultTaxCode")
         built = cls(roles, taxes, str(default_tax).strip().upper() if default_tax else None)

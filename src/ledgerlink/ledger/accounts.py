@@ -161,6 +161,11 @@ DEFAULT_ROLE_ACCOUNTS: Mapping[AccountRole, str] = {
 # The clearing account of an integration by its provider; others use the role's default.
 DEFAULT_CLEARING: Mapping[str, str] = {"stripe": "1110", "paypal": "1120", "amazon": "1130"}
 
+# Providers that are marketplaces: they collect the buyer's money and owe it to the seller, so an
+# order's receivable is the marketplace's clearing account (its fees and settlements clear it), and
+# their fees are a marketplace's commission rather than a payment processor's cut.
+MARKETPLACES = frozenset({"amazon"})
+
 
 def default_chart() -> ChartOfAccounts:
     """The chart a new workspace starts with (then edits)."""

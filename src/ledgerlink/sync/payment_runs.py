@@ -68,10 +68,35 @@ async def start_payment_sync(
             f"{provider.name} has no payments to sync", {"provider": provider.id, "available": list(available)}
         )
     streams = [s for s, flag in PAYMENT_STREAMS.items() if s in available and (flag is None or include.get(flag, True))]
+    return await start_grouped_runs(
+        session,
+        workspace_id,
+        integration.id,
+        streams,
+        sync_type=sync_type,
+        since=since,
+        until=until,
+        page_size=page_size,
+    )
+
+
+async def start_grouped_runs(
+    session: AsyncSession,
+    workspace_id: str,
+    integration_id: str,
+    streams: list[str],
+    *,
+    sync_type: str = "incremental",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: int = 100,
+) -> SyncRun:
+    """Start one request's runs, one per stream (all or none: one already active is a Conflict),
+    grouped under the first stream's run, which is returned (the request's `syncId`)."""
     started = []
     for stream in streams:
         request = runs.RunRequest(stream=stream, sync_type=sync_type, since=since, until=until, page_size=page_size)
-        started.append(await runs.add_run(session, workspace_id, integration.id, request))
+        started.append(await runs.add_run(session, workspace_id, integration_id, request))
     lead = started[0]
     session.add_all(
         PaymentSyncRun(sync_run_id=run.id, lead_run_id=lead.id, stream=run.stream, workspace_id=workspace_id)
@@ -149,17 +174,22 @@ def _member_view(run: SyncRun) -> dict[str, Any]:
 
 
 async def payment_views(session: AsyncSession, shown: list[SyncRun]) -> dict[str, dict[str, Any]]:
-    """What a payment-stream run adds to its view (run id -> keys): the counters of the request it
-    belongs to, its runs, and for the request's lead run the request's state."""
-    ids = [r.id for r in shown if r.stream in PAYMENT_STREAMS]
-    if not ids:
+    """What a run started with others by one request, or a payment-stream run, adds to its view (run
+    id -> keys): the request's runs, for its lead run the request's state, and where the request is a
+    payment sync (led by a payment stream) seed 000's payment counters over its runs."""
+    if not shown:
         return {}
     lead_of = {
         row.sync_run_id: row.lead_run_id
         for row in await session.execute(
-            select(PaymentSyncRun.sync_run_id, PaymentSyncRun.lead_run_id).where(PaymentSyncRun.sync_run_id.in_(ids))
+            select(PaymentSyncRun.sync_run_id, PaymentSyncRun.lead_run_id).where(
+                PaymentSyncRun.sync_run_id.in_([r.id for r in shown])
+            )
         )
     }
+    ids = [r.id for r in shown if r.id in lead_of or r.stream in PAYMENT_STREAMS]
+    if not ids:
+        return {}
     groups: dict[str, list[SyncRun]] = defaultdict(list)
     if lead_of:
         for member, lead in await session.execute(
@@ -180,7 +210,8 @@ async def payment_views(session: AsyncSession, shown: list[SyncRun]) -> dict[str
 
     views: dict[str, dict[str, Any]] = {}
     for run_id, members in members_of.items():
-        view = counters(members, (t for m in members for t in totals[m.id]))
+        lead_stream = next((m.stream for m in members if m.id == lead_of.get(run_id, run_id)), None)
+        view = counters(members, (t for m in members for t in totals[m.id])) if lead_stream in PAYMENT_STREAMS else {}
         if run_id in lead_of:
             view["runs"] = [_member_view(m) for m in members]
             if lead_of[run_id] == run_id:

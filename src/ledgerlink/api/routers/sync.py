@@ -228,7 +228,7 @@ class AmazonFeeSyncBody(StrictBody):
     "/v1/integrations/amazon/sync-fees",
     status_code=202,
     response_model=Envelope[dict[str, Any]],
-    summary="Start an Amazon fee sync (seed 000): marketplace fees from financial events, as balance entries",
+    summary="Start an Amazon fee sync (seed 000): marketplace fees from financial events, and settlements",
 )
 async def sync_amazon_fees(
     body: AmazonFeeSyncBody,
@@ -236,15 +236,25 @@ async def sync_amazon_fees(
     session: AsyncSession = Depends(db_session),
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    """Seed 000's Amazon fee reconciliation: a run of the Amazon connector's `fees` stream."""
-    request = SyncBody(
-        integrationId=body.integrationId,
-        credentials=body.credentials,
-        dateRange=body.dateRange,
-        syncType=body.syncType,
-        batchSize=body.batchSize,
+    """Seed 000's Amazon fee reconciliation (`reportType: settlement`): a run of the Amazon connector's
+    `fees` stream (fees from financial events) leading a run of its `payouts` stream (the settlements,
+    each with the transactions it paid out, for payout reconciliation)."""
+    integration = await provider_integration(
+        session, runtime, principal.workspace_id, "amazon", body.integrationId, body.credentials
     )
-    return await _start_sync(session, runtime, principal, "amazon", "fees", request)
+    date_range = body.dateRange or DateRange()
+    since = _start(date_range.from_)
+    lead = await payment_runs.start_grouped_runs(
+        session,
+        principal.workspace_id,
+        integration.id,
+        ["fees", "payouts"],
+        sync_type="full" if since else body.syncType,
+        since=since,
+        until=_end(date_range.to),
+        page_size=body.batchSize,
+    )
+    return ok(await _run_view(session, lead))
 
 
 async def _run_view(session: AsyncSession, run: Any, errors: list[Any] | None = None) -> dict[str, Any]:

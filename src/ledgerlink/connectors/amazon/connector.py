@@ -3,8 +3,10 @@ financial events, read with a Login with Amazon access token and within each ope
 
 Streams: `orders` (getOrders by LastUpdatedAfter, NextToken paging, each order completed with
 getOrderItems), `locations` (a virtual FBA location per marketplace), `inventory` (FBA summaries per
-marketplace), `fees` (listFinancialEvents in slices of under 180 days -> balance entries of kind fee).
-Amazon keeps FBA stock itself: inventory is read, never written.
+marketplace), `fees` (listFinancialEvents in slices of under 180 days, then the service fees of closed
+settlements -> balance entries of kind fee), `payouts` (closed financial event groups with their events
+-> payouts with their items: settlements.py). Amazon keeps FBA stock itself: inventory is read, never
+written.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ledgerlink.connectors.amazon import fees, inventory, orders
+from ledgerlink.connectors.amazon import fees, inventory, orders, settlements
 from ledgerlink.connectors.amazon.credentials import AmazonCredentials
 from ledgerlink.connectors.amazon.lwa import LwaAuth, LwaRefresher
 from ledgerlink.connectors.amazon.operations import PUBLISHED, AmazonPolicy, OperationBudgets, Plan
 from ledgerlink.connectors.amazon.order_mapper import map_order
-from ledgerlink.connectors.amazon.paging import NextTokenStream, PartedStream
+from ledgerlink.connectors.amazon.paging import ChainedStream, NextTokenStream, PartedStream
 from ledgerlink.connectors.framework.connector import Connector, InventoryChange, InventoryResult
 from ledgerlink.connectors.framework.derived import FixedStream
 from ledgerlink.connectors.framework.parsing import utc_time
@@ -36,9 +38,27 @@ ENDPOINTS = {
 }
 
 
+def _settlement_stream(name: str, resource_type: str, records: RecordParts, **options: Any) -> PartedStream:
+    """Closed financial event groups, each with its events, over the window in slices Finances takes."""
+    return PartedStream(
+        NextTokenStream(
+            name=name,
+            resource_type=resource_type,
+            path=settlements.PATH,
+            records=records,
+            params=settlements.group_params,
+            records_of=settlements.closed_groups,
+            next_at="payload.NextToken",
+            enrich=settlements.with_events,
+            **options,
+        ),
+        settlements.group_slices,
+    )
+
+
 class AmazonConnector(Connector):
     provider = "amazon"
-    stream_names = ("orders", "locations", "inventory", "fees")
+    stream_names = ("orders", "locations", "inventory", "fees", "payouts")
     # What the shared budget is made with when the integration's settings do not override it; each
     # operation then spends from its own plan (operations.py). A settings override replaces them all.
     default_limit: ClassVar[Limit | None] = Limit(rate=1, period=2, burst=30)
@@ -68,6 +88,7 @@ class AmazonConnector(Connector):
     @property
     def streams(self) -> Mapping[str, Stream]:
         marketplaces = self.creds.marketplaces
+        fee_records = RecordParts("_id", "PostedDate", utc_time, fees.map_fee_event)
         return {
             "orders": NextTokenStream(
                 name="orders",
@@ -98,17 +119,27 @@ class AmazonConnector(Connector):
                 ),
                 inventory.by_marketplace(marketplaces),
             ),
-            "fees": PartedStream(
-                NextTokenStream(
-                    name="fees",
-                    resource_type="balance_entry",
-                    path="/finances/v0/financialEvents",
-                    records=RecordParts("_id", "PostedDate", utc_time, fees.map_fee_event),
-                    params=fees.fee_params,
-                    records_of=fees.fee_events,
-                    next_at="payload.NextToken",
-                ),
-                fees.fee_slices,
+            "fees": ChainedStream(
+                (
+                    PartedStream(
+                        NextTokenStream(
+                            name="fees",
+                            resource_type="balance_entry",
+                            path="/finances/v0/financialEvents",
+                            records=fee_records,
+                            params=fees.fee_params,
+                            records_of=fees.fee_events,
+                            next_at="payload.NextToken",
+                        ),
+                        fees.fee_slices,
+                    ),
+                    _settlement_stream("fees", "balance_entry", fee_records, expand=settlements.service_fees),
+                )
+            ),
+            "payouts": _settlement_stream(
+                "payouts",
+                "payout",
+                RecordParts("FinancialEventGroupId", "FinancialEventGroupStart", utc_time, settlements.map_settlement),
             ),
         }
 
@@ -137,7 +168,7 @@ class AmazonConnector(Connector):
 
     async def fetch_record(self, client: UpstreamClient, stream: str, external_id: str) -> Any | None:
         if stream != "orders":
-            return None  # summaries and financial events are re-read by their streams, not one by one
+            return None  # summaries, financial events and settlements are re-read by their streams
         return await orders.fetch_order(client, external_id)
 
     async def push_inventory(self, client: UpstreamClient, changes: list[InventoryChange]) -> list[InventoryResult]:

@@ -9,9 +9,10 @@ each fee type (positive: kept, negative: given back), its source the AmazonOrder
 this mapping does not know are kept as records that fail to map, so they show in the run's errors.
 
 Events that state no PostedDate (ServiceFeeEvents: the monthly subscription, storage fees) are passed
-over: with no date and no id, one month's fee cannot be told from the next one's, and keying them by
-the read's window would count them again in every overlapping read. They belong to the settlement
-(financial event group) they were billed in, which this stream does not read yet.
+over by the dated read: with no date and no id, one month's fee cannot be told from the next one's,
+and keying them by the read's window would count them again in every overlapping read. They are read
+from the settlement (financial event group) they were billed in instead, keyed by the group and dated
+by its close (settlements.py): the stream reads the dated events, then the closed groups' service fees.
 """
 
 from __future__ import annotations
@@ -39,10 +40,15 @@ FEE_LISTS = ("ShipmentFeeList", "ShipmentFeeAdjustmentList", "OrderFeeList", "Or
 ITEM_FEE_LISTS = ("ItemFeeList", "ItemFeeAdjustmentList")
 
 
-def fee_slices(window: SyncWindow) -> list[SyncWindow]:
+def finance_slices(window: SyncWindow, since: datetime) -> list[SyncWindow]:
+    """[since, the window's end) in the spans Finances answers for (180 days at most)."""
     now = datetime.now(UTC)
     until = window.until if window.until is not None and window.until <= now - LATENCY else None
-    return time_slices(window, window.since or EARLIEST, until, now - LATENCY, SLICE)
+    return time_slices(window, since, until, now - LATENCY, SLICE)
+
+
+def fee_slices(window: SyncWindow) -> list[SyncWindow]:
+    return finance_slices(window, window.since or EARLIEST)
 
 
 def fee_params(window: SyncWindow) -> dict[str, Any]:
@@ -55,7 +61,8 @@ def fee_params(window: SyncWindow) -> dict[str, Any]:
     return args
 
 
-def _fee_components(event: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def fee_components(event: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every fee of an event (each a FeeComponent: FeeType, FeeAmount), wherever its kind lists them."""
     for name in FEE_LISTS:
         yield from event.get(name) or ()
     for item in [*(event.get("ShipmentItemList") or ()), *(event.get("ShipmentItemAdjustmentList") or ())]:
@@ -64,9 +71,12 @@ def _fee_components(event: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     yield from event.get("FeeList") or ()
 
 
+def content_digest(event: Mapping[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()[:20]
+
+
 def event_id(kind: str, event: Mapping[str, Any]) -> str:
-    digest = hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()[:20]
-    return f"{kind}:{event.get('AmazonOrderId') or '-'}:{event.get('PostedDate') or '-'}:{digest}"
+    return f"{kind}:{event.get('AmazonOrderId') or '-'}:{event.get('PostedDate') or '-'}:{content_digest(event)}"
 
 
 def fee_events(body: Any) -> list[Any]:
@@ -77,14 +87,14 @@ def fee_events(body: Any) -> list[Any]:
     for name, listed in events.items():
         for event in listed or ():
             known = name in SHIPMENT_LISTS or name == "ServiceFeeEventList"
-            if known and not any(True for _ in _fee_components(event)):
+            if known and not any(True for _ in fee_components(event)):
                 continue  # no fee in it: nothing for the fee ledger
             if not event.get("PostedDate"):
                 undated += 1  # see the module's note: no date, no stable key
                 continue
             found.append({**event, "_list": name, "_id": event_id(name.removesuffix("List"), event)})
     if undated:
-        log.info("financial events without a PostedDate passed over", extra={"count": undated})
+        log.info("financial events without a PostedDate left to their settlement", extra={"count": undated})
     return found
 
 
@@ -94,7 +104,7 @@ def map_fee_event(raw: Mapping[str, Any]) -> pay.BalanceEntry:
         raise ValueError(f"{kind}: a kind of financial event this build does not map")
     by_type: dict[str, int] = {}
     currency: str | None = None
-    for fee in _fee_components(raw):
+    for fee in fee_components(raw):
         amount = fee["FeeAmount"]
         code = str(amount["CurrencyCode"]).upper()
         if currency not in (None, code):
@@ -105,7 +115,7 @@ def map_fee_event(raw: Mapping[str, Any]) -> pay.BalanceEntry:
     if currency is None:
         raise ValueError("an event without fees")
     moved_total = sum(by_type.values())  # negative: taken from the balance
-    posted = raw.get("PostedDate")
+    posted = raw.get("PostedDate") or raw.get("_posted")  # `_posted`: its settlement's close (undated)
     order = raw.get("AmazonOrderId") or None
     upstream = kind.removesuffix("List")
     return pay.BalanceEntry(

@@ -40,6 +40,8 @@ PUBLISHED: Mapping[str, Plan] = {
     "getOrder": Plan(0.5, 30),
     "getOrderItems": Plan(0.5, 30),
     "listFinancialEvents": Plan(0.5, 30),
+    "listFinancialEventGroups": Plan(0.5, 30),
+    "listFinancialEventsByGroupId": Plan(0.5, 30),
     "getInventorySummaries": Plan(2.0, 2),
     "getMarketplaceParticipations": Plan(0.016, 15),
 }
@@ -51,6 +53,8 @@ PATHS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"/orders/v0/orders/[^/]+", "getOrder"),
         (r"/orders/v0/orders", "getOrders"),
         (r"/finances/v0/financialEvents", "listFinancialEvents"),
+        (r"/finances/v0/financialEventGroups/[^/]+/financialEvents", "listFinancialEventsByGroupId"),
+        (r"/finances/v0/financialEventGroups", "listFinancialEventGroups"),
         (r"/fba/inventory/v1/summaries", "getInventorySummaries"),
         (r"/sellers/v1/marketplaceParticipations", "getMarketplaceParticipations"),
     )

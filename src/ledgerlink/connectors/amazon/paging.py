@@ -2,7 +2,8 @@
 token and exactly the arguments of the first (Amazon's rule). So the resume token a page hands the
 engine holds both, and a run resumed hours later asks just as the page before it did. A stream over
 several parts (time slices: Finances answers nothing for a range over 180 days; marketplaces) reads
-them one after the other, resumable at any page of any part.
+them one after the other, resumable at any page of any part; a chain of such streams of one resource
+(the fees: dated financial events, then the settlements' undated service fees) likewise.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class NextTokenStream:
     next_at: str  # where the NextToken is in the body
     token_param: str = "NextToken"
     enrich: Enrich | None = None  # completes one record (its sub-resources)
+    expand: Callable[[list[Any]], list[Any]] | None = None  # the completed records -> the stream's records
     enrich_concurrency: int = 4  # the operation's budget paces them anyway
     # SP-API does not promise an order within a listing (FBA summaries come by SKU): the stream cursor
     # moves when a run has read everything, never with a page (framework/stream.py).
@@ -60,6 +62,8 @@ class NextTokenStream:
         if not isinstance(raw, list):
             raise _malformed(self.path, "the records are not a list", reply)
         records = await _enrich_all(self.enrich, client, raw, self.enrich_concurrency) if self.enrich else raw
+        if self.expand is not None:
+            records = self.expand(records)
         following = _next_token(reply, self.next_at)
         return Page(records, {"next": following, "args": args} if following else None)
 
@@ -104,6 +108,43 @@ class PartedStream:
             if page.records or at == len(parts):
                 return Page(page.records, {"part": at} if at < len(parts) else None)
         return Page([], None)
+
+
+@dataclass(frozen=True)
+class ChainedStream:
+    """Streams of one resource read one after the other, each to its end; the first one's record
+    parts (ids, times, mapper) serve them all."""
+
+    parts: tuple[NextTokenStream | PartedStream, ...]
+
+    @property
+    def name(self) -> str:
+        return self.parts[0].name
+
+    @property
+    def resource_type(self) -> str:
+        return self.parts[0].resource_type
+
+    @property
+    def cursor_on_success_only(self) -> bool:
+        return True
+
+    def external_id(self, raw: Any) -> str:
+        return self.parts[0].external_id(raw)
+
+    def updated_at(self, raw: Any) -> datetime | None:
+        return self.parts[0].updated_at(raw)
+
+    def map(self, raw: Any) -> CanonicalRecord:
+        return self.parts[0].map(raw)
+
+    async def read_page(self, client: UpstreamClient, window: SyncWindow, token: dict[str, Any] | None) -> Page:
+        at = int((token or {}).get("stage", 0))
+        inner = (token or {}).get("inner")
+        page = await self.parts[at].read_page(client, window, inner)
+        if page.next_token is not None:
+            return Page(page.records, {"stage": at, "inner": page.next_token})
+        return Page(page.records, {"stage": at + 1} if at + 1 < len(self.parts) else None)
 
 
 def time_slices(

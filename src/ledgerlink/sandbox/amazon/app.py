@@ -1,5 +1,6 @@
 """The simulated Amazon seller: Login with Amazon's token endpoint and the Selling Partner API
-operations a connector reads (Orders v0, Finances v0, FBA Inventory v1, Sellers v1).
+operations a connector reads (Orders v0, Finances v0 with its financial event groups, FBA Inventory v1,
+Sellers v1).
 
 Every SP-API request goes through, in order: injected faults; the access token (`x-amz-access-token`,
 one LWA issued and not expired, else 403 Unauthorized); the operation's usage plan (a token bucket per
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.amazon import errors, finances, ids, inventory, order_query, paging
+from ledgerlink.sandbox.amazon import errors, finances, ids, inventory, order_query, paging, settlements
 from ledgerlink.sandbox.amazon.errors import SpApiError, invalid
 from ledgerlink.sandbox.amazon.limits import RATE_HEADER, UsagePlans
 from ledgerlink.sandbox.amazon.lwa import LoginWithAmazon
@@ -64,6 +65,10 @@ class AmazonSandbox:
     def posted(self) -> list[datetime]:
         return [e.posted for e in self.events]
 
+    @cached_property
+    def groups(self) -> list[settlements.Group]:
+        return settlements.build(self.events, self.store.seed, self.now())
+
     def credentials(self, mount_url: str) -> dict[str, Any]:
         return {
             "sellerId": self.seller_id,
@@ -83,6 +88,12 @@ class AmazonSandbox:
             ("/orders/v0/orders/{orderId}", "getOrder", self._order),
             ("/orders/v0/orders/{orderId}/orderItems", "getOrderItems", self._order_items),
             ("/finances/v0/financialEvents", "listFinancialEvents", self._financial_events),
+            ("/finances/v0/financialEventGroups", "listFinancialEventGroups", self._event_groups),
+            (
+                "/finances/v0/financialEventGroups/{eventGroupId}/financialEvents",
+                "listFinancialEventsByGroupId",
+                self._group_events,
+            ),
             ("/fba/inventory/v1/summaries", "getInventorySummaries", self._inventory),
             ("/sellers/v1/marketplaceParticipations", "getMarketplaceParticipations", self._participations),
         ]
@@ -94,6 +105,7 @@ class AmazonSandbox:
             Route("/_sandbox/lwa", self.lwa.control, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/settings", self._settings, methods=["GET", "POST"]),
             Route("/_sandbox/orders/{orderId}/touch", self._touch, methods=["POST"]),
+            Route("/_sandbox/financial-event-groups/{eventGroupId}/transfer", self._transfer, methods=["POST"]),
             Route("/{path:path}", self._unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
         return Starlette(routes=routes)
@@ -174,9 +186,8 @@ class AmazonSandbox:
 
     # -- Finances v0 ---------------------------------------------------------------------------
 
-    async def _financial_events(self, request: Request) -> dict[str, Any]:
-        query = request.query_params
-        check_known(query, ("PostedAfter", "PostedBefore", "MaxResultsPerPage", "NextToken"))
+    def _posted_range(self, query: Any) -> tuple[datetime, datetime]:
+        """PostedAfter..PostedBefore as Finances takes them (both default to the last 180 days)."""
         latest = self.now() - LATENCY
         before = parse_time(query["PostedBefore"], "PostedBefore") if "PostedBefore" in query else latest
         if "PostedBefore" in query and "PostedAfter" not in query:
@@ -186,16 +197,68 @@ class AmazonSandbox:
             raise invalid("PostedAfter and PostedBefore must be more than two minutes before the request.")
         if before <= after:
             raise invalid("PostedBefore must be later than PostedAfter.")
-        size = page_size(query)
-        print_ = paging.fingerprint(query.multi_items(), ("NextToken",))
+        return after, before
+
+    @staticmethod
+    def _page_of(
+        items: list[Any], query: Any, size: int, made_for: tuple[tuple[str, str], ...] = ()
+    ) -> tuple[list[Any], str | None]:
+        """One page of a fixed listing, from the NextToken's position; the token for the next page."""
+        print_ = paging.fingerprint([*query.multi_items(), *made_for], ("NextToken",))
         start = paging.decode_offset(query["NextToken"], print_) if "NextToken" in query else 0
+        following = paging.encode(start + size, print_) if start + size < len(items) else None
+        return items[start : start + size], following
+
+    async def _financial_events(self, request: Request) -> dict[str, Any]:
+        query = request.query_params
+        check_known(query, ("PostedAfter", "PostedBefore", "MaxResultsPerPage", "NextToken"))
+        after, before = self._posted_range(query)
         if before - after > FINANCES_WINDOW:
             selected: list[finances.Event] = []  # as documented: more than 180 days apart answers nothing
         else:
             selected = self.events[bisect.bisect_left(self.posted, after) : bisect.bisect_left(self.posted, before)]
-        payload: dict[str, Any] = {"FinancialEvents": finances.render_page(selected[start : start + size])}
-        if start + size < len(selected):
-            payload["NextToken"] = paging.encode(start + size, print_)
+        found, following = self._page_of(selected, query, page_size(query))
+        payload: dict[str, Any] = {"FinancialEvents": finances.render_page(found)}
+        if following:
+            payload["NextToken"] = following
+        return {"payload": payload}
+
+    async def _event_groups(self, request: Request) -> dict[str, Any]:
+        """Groups opened in [FinancialEventGroupStartedAfter, …StartedBefore), by start; 10 a page by default."""
+        query = request.query_params
+        names = ("FinancialEventGroupStartedAfter", "FinancialEventGroupStartedBefore")
+        check_known(query, (*names, "MaxResultsPerPage", "NextToken"))
+        latest = self.now() - LATENCY
+        before = parse_time(query[names[1]], names[1]) if names[1] in query else latest
+        after = parse_time(query[names[0]], names[0]) if names[0] in query else before - FINANCES_WINDOW
+        if after > latest or before > latest:
+            raise invalid(f"{names[0]} and {names[1]} must be more than two minutes before the request.")
+        if before <= after:
+            raise invalid(f"{names[1]} must be later than {names[0]}.")
+        selected = [] if before - after > FINANCES_WINDOW else [g for g in self.groups if after <= g.start < before]
+        found, following = self._page_of(selected, query, page_size(query, default=10))
+        payload: dict[str, Any] = {"FinancialEventGroupList": [settlements.render(g) for g in found]}
+        if following:
+            payload["NextToken"] = following
+        return {"payload": payload}
+
+    def _group(self, group_id: str) -> settlements.Group:
+        group = next((g for g in self.groups if g.id == group_id), None)
+        if group is None:
+            raise errors.not_found(f"Financial event group {group_id}")
+        return group
+
+    async def _group_events(self, request: Request) -> dict[str, Any]:
+        query = request.query_params
+        check_known(query, ("PostedAfter", "PostedBefore", "MaxResultsPerPage", "NextToken"))
+        group = self._group(request.path_params["eventGroupId"])
+        after, before = self._posted_range(query)
+        filtered = "PostedAfter" in query or "PostedBefore" in query
+        selected = [e for e in group.events if not filtered or after <= e.posted < before]
+        found, following = self._page_of(selected, query, page_size(query), (("group", group.id),))
+        payload: dict[str, Any] = {"FinancialEvents": finances.render_page(found)}
+        if following:
+            payload["NextToken"] = following
         return {"payload": payload}
 
     # -- FBA Inventory v1 ----------------------------------------------------------------------
@@ -298,6 +361,21 @@ class AmazonSandbox:
             except (ValueError, AttributeError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(self.settings)
+
+    async def _transfer(self, request: Request) -> Response:
+        """A closed group's fund transfer changes status: `{"status": "Succeeded"}` (or Failed, Processing)."""
+        try:
+            group = self._group(request.path_params["eventGroupId"])
+        except SpApiError as error:
+            return error.response()
+        try:
+            status = json.loads(await request.body() or b"{}").get("status")
+        except (ValueError, AttributeError):
+            status = None
+        if not group.closed or status not in ("Succeeded", "Processing", "Failed"):
+            return JSONResponse({"error": "a closed group, and status Succeeded, Processing or Failed"}, 400)
+        group.transfer = status
+        return JSONResponse(settlements.render(group))
 
     async def _touch(self, request: Request) -> Response:
         """An order changes now (`{"cancel": true}` cancels it): it moves to the end of update listings."""

@@ -35,6 +35,22 @@ class Event:
     posted: datetime
     key: str  # ties at one instant, in a stable order
     body: dict[str, Any]
+    currency: str  # every amount in it is in this currency (one marketplace's, or the home one's)
+
+    @property
+    def total(self) -> Decimal:
+        """What it did to the seller's balance: every amount in it (charges, promotions, fees), signed."""
+        return _moved(self.body)
+
+
+def _moved(node: Any) -> Decimal:
+    if isinstance(node, dict):
+        if "CurrencyAmount" in node:
+            return Decimal(str(node["CurrencyAmount"]))
+        return sum((_moved(v) for v in node.values()), Decimal(0))
+    if isinstance(node, list):
+        return sum((_moved(v) for v in node), Decimal(0))
+    return Decimal(0)
 
 
 def _amount(m: Marketplace, value: Decimal) -> dict[str, Any]:
@@ -101,7 +117,7 @@ def _shipment(order: AmazonOrder) -> Event | None:
         "PostedDate": iso(posted),
         "ShipmentItemList": [_shipment_item(order, item) for item in shipped],
     }
-    return Event("ShipmentEventList", posted, f"{order.id}:shipment", body)
+    return Event("ShipmentEventList", posted, f"{order.id}:shipment", body, order.marketplace.currency)
 
 
 def _refunds(order: AmazonOrder) -> list[Event]:
@@ -140,7 +156,9 @@ def _refunds(order: AmazonOrder) -> list[Event]:
                 "PostedDate": iso(refund.created_at),
                 "ShipmentItemAdjustmentList": adjustments,
             }
-            events.append(Event("RefundEventList", refund.created_at, f"{order.id}:refund:{refund.id}", body))
+            events.append(
+                Event("RefundEventList", refund.created_at, f"{order.id}:refund:{refund.id}", body, m.currency)
+            )
     return events
 
 
@@ -159,7 +177,7 @@ def _service_fees(first: datetime, last: datetime, seed: int) -> list[Event]:
                 "FeeDescription": f"{reason} {month:%Y-%m}",
                 "FeeList": [_fee(HOME, kind, -amount)],
             }
-            events.append(Event("ServiceFeeEventList", posted, f"service:{month:%Y-%m}:{kind}", body))
+            events.append(Event("ServiceFeeEventList", posted, f"service:{month:%Y-%m}:{kind}", body, HOME.currency))
         month = (month + timedelta(days=32)).replace(day=1)
     return events
 

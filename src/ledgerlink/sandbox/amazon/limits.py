@@ -29,6 +29,8 @@ PUBLISHED: dict[str, Plan] = {
     "getOrder": Plan(0.5, 30),
     "getOrderItems": Plan(0.5, 30),
     "listFinancialEvents": Plan(0.5, 30),
+    "listFinancialEventGroups": Plan(0.5, 30),
+    "listFinancialEventsByGroupId": Plan(0.5, 30),
     "getInventorySummaries": Plan(2.0, 2),
     "getMarketplaceParticipations": Plan(0.016, 15),
 }
