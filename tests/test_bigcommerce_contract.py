@@ -5,6 +5,7 @@ own contract tests)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -78,6 +79,22 @@ async def test_every_request_the_connector_sends_matches_the_official_descriptio
         for name, stream in connector.streams.items():
             page = await stream.read_page(client, window, None)
             assert page.records, name
+        # Several statuses in a date window: one count, then a walk per status_id (orders.py).
+        filtered = SyncWindow(
+            since=datetime(2024, 1, 1, tzinfo=UTC),
+            until=datetime(2030, 1, 1, tzinfo=UTC),
+            filters={"orderStatus": ["refunded", "cancelled"]},
+            page_size=250,
+        )
+        token = None
+        while True:
+            page = await connector.streams["orders"].read_page(client, filtered, token)
+            token = page.next_token
+            if token is None:
+                break
+        status_ids = {r.url.params.get("status_id") for r in recorder.requests if r.url.path.endswith("/v2/orders")}
+        assert {"4", "5", "6"} <= status_ids
+        assert any(r.url.path.endswith("/v2/orders/count") and r.url.params for r in recorder.requests)
         orders = await connector.streams["orders"].read_page(client, SyncWindow(page_size=250), None)
         refunded = next(o for o in orders.records if o.get("_refunds"))  # enrichment fetched refunds
         await connector.fetch_record(client, "orders", str(refunded["id"]))

@@ -78,9 +78,10 @@ def connector_documents(connector: ShopifyConnector) -> dict[str, str]:
             found[f"{name} record"] = paged.record_document
         for nested in paged.nested:
             found[f"{name} {nested.field} follow-up"] = nested.document
-    lines = connector.nested["refundLineItems"]
-    found["order refunds"] = queries.order_refunds(lines)
+    lines, shipping = connector.nested["refundLineItems"], connector.nested["refundShippingLines"]
+    found["order refunds"] = queries.order_refunds(lines, shipping)
     found["refund lines follow-up"] = lines.document
+    found["refund shipping lines follow-up"] = shipping.document
     found["orders export with a search"] = queries.orders_export(SEARCH)
     return found
 
@@ -92,6 +93,7 @@ def all_documents() -> dict[str, str]:
 
     class Small(ShopifyConnector):
         line_items_page, shipping_lines_page, variants_page, inventory_levels_page, refund_lines_page = 2, 1, 1, 1, 1
+        refund_shipping_page = 1
 
     documents.update({f"{k} (small)": v for k, v in connector_documents(Small(CREDS)).items()})
     return documents

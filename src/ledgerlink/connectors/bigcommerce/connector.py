@@ -4,8 +4,9 @@ with an `X-Auth-Token`.
 
 `limit` is at most 250 everywhere; v2 lists answer 204 No Content when a page is empty, v3 lists carry
 `meta.pagination`. Orders, products and customers are read in date_modified order from a lower bound
-(inclusive, to the second), so the framework's keyset paging applies. A store has a request quota per
-fixed window (150 per 30 s on the Standard and Plus plans), reported on every answer.
+(inclusive, to the second), so the framework's keyset paging applies; orders one status at a time when
+a request filters them, counted first with `/v2/orders/count` (orders.py). A store has a request quota
+per fixed window (150 per 30 s on the Standard and Plus plans), reported on every answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from ledgerlink.canonical.money import MoneyError, parse_decimal
 from ledgerlink.connectors.bigcommerce import mappers
 from ledgerlink.connectors.bigcommerce.credentials import BigCommerceCredentials
+from ledgerlink.connectors.bigcommerce.orders import OrdersByStatus
 from ledgerlink.connectors.bigcommerce.policy import BigCommercePolicy
 from ledgerlink.connectors.bigcommerce.registration import BigCommerceHookRegistration
 from ledgerlink.connectors.framework.connector import Connector, InventoryChange, InventoryResult
@@ -165,7 +167,7 @@ class BigCommerceConnector(BigCommerceHookRegistration, Connector):
 
     @property
     def streams(self) -> Mapping[str, Stream]:
-        orders = RestStream(
+        walk = RestStream(
             name="orders",
             resource_type="order",
             path="/v2/orders",
@@ -182,6 +184,7 @@ class BigCommerceConnector(BigCommerceHookRegistration, Connector):
             # (several in flight would spend from a figure already stale, and overshoot the quota).
             enrich_concurrency=1,
         )
+        orders = OrdersByStatus(walk, _iso)  # per status the request's filters select, counted first
         products = _v3(
             "products",
             "product",

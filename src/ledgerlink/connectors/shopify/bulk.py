@@ -132,6 +132,11 @@ class BulkExportStream:
     def map(self, raw: Any) -> CanonicalRecord:
         return self.paged.map(raw)
 
+    def fingerprint(self, raw: Any) -> Any:
+        """What the paged stream judges a record's change by (paging.ShopifyStream.own_data)."""
+        fingerprint = getattr(self.paged, "fingerprint", None)
+        return fingerprint(raw) if fingerprint is not None else raw
+
     async def fetch(self, client: UpstreamClient, global_id: str) -> Any | None:
         return await self.paged.fetch(client, global_id)
 

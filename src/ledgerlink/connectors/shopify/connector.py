@@ -6,7 +6,9 @@ Every list is a Relay connection read `first`/`after`, sorted by UPDATED_AT and 
 Requests are limited by cost, not count: each page asks for as many nodes as keep its requested cost
 within `page_cost_ceiling` (requested cost per order with its default nested sizes: 106, so 7 orders a
 page; a product with 10 variants 64, 12 a page; a customer 4, a location 2, a variant's stock 19).
-A whole-history order read of more than `bulk_threshold` orders is a bulk export (bulk.py).
+A whole-history order read of more than `bulk_threshold` orders is a bulk export (bulk.py). A page
+cursor Shopify no longer accepts restarts the walk from the run's checkpoint (paging.py). Refunds are read
+in full in batches after each page: their lines and the shipping they gave back.
 
 Inventory is written with `inventorySetQuantities` (the hub's count is Shopify's `on_hand`; compare-and-set
 on it, against the caller's expected quantity or the one read just before) and `inventoryAdjustQuantities`
@@ -34,6 +36,7 @@ from ledgerlink.connectors.shopify import mappers, queries
 from ledgerlink.connectors.shopify.bulk import BulkExportStream
 from ledgerlink.connectors.shopify.cost import largest_page
 from ledgerlink.connectors.shopify.credentials import ShopifyCredentials
+from ledgerlink.connectors.shopify.paging import ShopifyStream
 from ledgerlink.connectors.shopify.policy import ShopifyPolicy
 from ledgerlink.connectors.shopify.registration import ShopifyHookRegistration
 from ledgerlink.ratelimit import Limit
@@ -93,9 +96,13 @@ def fitted(document: str, nested: tuple[Nested, ...], ceiling: int) -> int:
 
 
 @lru_cache(maxsize=16)
-def fitted_batch(document: str, variable: str, size: int, ceiling: int) -> int:
+def _batch_size(document: str, nested: tuple[tuple[str, int], ...], ceiling: int) -> int:
+    return largest_page(document, dict(nested), ceiling, sized=lambda n: {"ids": ["id"] * n})
+
+
+def fitted_batch(document: str, nested: tuple[Nested, ...], ceiling: int) -> int:
     """The most ids one `nodes(ids:)` query of `document` may name within `ceiling`."""
-    return largest_page(document, {variable: size}, ceiling, sized=lambda n: {"ids": ["id"] * n})
+    return _batch_size(document, tuple((n.variable, n.page_size) for n in nested), ceiling)
 
 
 def _quantities(level: Any) -> dict[str, int]:
@@ -127,6 +134,7 @@ class ShopifyConnector(ShopifyHookRegistration, Connector):
     line_items_page = queries.LINE_ITEMS.page_size
     shipping_lines_page = queries.SHIPPING_LINES.page_size
     refund_lines_page = queries.REFUND_LINE_ITEMS.page_size
+    refund_shipping_page = queries.REFUND_SHIPPING_LINES.page_size
     variants_page = queries.VARIANTS.page_size
     inventory_levels_page = queries.INVENTORY_LEVELS.page_size
     bulk_threshold = 2000  # a full order read of more orders than this is a bulk export
@@ -164,6 +172,7 @@ class ShopifyConnector(ShopifyHookRegistration, Connector):
             "lineItems": replace(queries.LINE_ITEMS, page_size=self.line_items_page),
             "shippingLines": replace(queries.SHIPPING_LINES, page_size=self.shipping_lines_page),
             "refundLineItems": replace(queries.REFUND_LINE_ITEMS, page_size=self.refund_lines_page),
+            "refundShippingLines": replace(queries.REFUND_SHIPPING_LINES, page_size=self.refund_shipping_page),
             "variants": replace(queries.VARIANTS, page_size=self.variants_page),
             "inventoryLevels": replace(queries.INVENTORY_LEVELS, page_size=self.inventory_levels_page),
         }
@@ -171,7 +180,7 @@ class ShopifyConnector(ShopifyHookRegistration, Connector):
     def _stream(self, name: str, resource_type: str, document: str, at: str, parts: RecordParts, **kw: Any) -> Any:
         nested = kw.get("nested", ())
         size = fitted(document, nested, self.page_cost_ceiling)
-        return GraphQLStream(name, resource_type, ENDPOINT, document, at, parts, max_page_size=size, **kw)
+        return ShopifyStream(name, resource_type, ENDPOINT, document, at, parts, max_page_size=size, **kw)
 
     def _orders(self) -> BulkExportStream:
         lines, shipping = self.nested["lineItems"], self.nested["shippingLines"]
@@ -187,6 +196,7 @@ class ShopifyConnector(ShopifyHookRegistration, Connector):
             record_document=queries.order_by_id(lines, shipping),
             record_at="order",
             enrich=self._with_refunds,
+            own_data=mappers.order_own_data,
         )
         return BulkExportStream(
             paged,
@@ -254,19 +264,20 @@ class ShopifyConnector(ShopifyHookRegistration, Connector):
         }
 
     async def _with_refunds(self, client: UpstreamClient, orders: list[Any]) -> list[Any]:
-        """Refunds in full (with every refund line) for the orders that have any, in batches by cost."""
-        lines = self.nested["refundLineItems"]
-        document = queries.order_refunds(lines)
+        """Refunds in full (every refund line and refunded shipping line) for the orders that have any, in
+        batches by cost."""
+        nested = (self.nested["refundLineItems"], self.nested["refundShippingLines"])
+        document = queries.order_refunds(*nested)
         ids = [o["id"] for o in orders if isinstance(o, dict) and o.get("refunds")]
-        batch = fitted_batch(document, lines.variable, lines.page_size, self.page_cost_ceiling)
+        batch = fitted_batch(document, nested, self.page_cost_ceiling)
+        sizes = {n.variable: n.page_size for n in nested}
         found: dict[str, list[Any]] = {}
         for start in range(0, len(ids), batch):
-            data = await ENDPOINT.run(
-                client, document, {"ids": ids[start : start + batch], lines.variable: lines.page_size}
-            )
+            data = await ENDPOINT.run(client, document, {"ids": ids[start : start + batch], **sizes})
             for node in data["nodes"]:
                 if node is not None:
-                    await read_nested(client, ENDPOINT, node, lines)
+                    for connection in nested:
+                        await read_nested(client, ENDPOINT, node, connection)
                     found[node["id"]] = node["refunds"]
         for order in orders:
             if isinstance(order, dict) and order.get("id") in found:

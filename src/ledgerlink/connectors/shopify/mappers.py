@@ -12,6 +12,11 @@ discount; the canonical subtotal is before them (subtotal - discount + shipping 
 lines' part: a discount code takes the cart part when there is one, else the lines' part; what remains
 is listed as automatic. An amount that is not a number fails the record.
 
+Refunds: a refund's lines and its refunded shipping lines (`refundShippingLines`) are each read at their
+subtotal, which includes tax exactly when the order's prices do. The canonical refund has no field for
+the tax on refunded shipping (`taxAmountSet`), so where prices exclude tax that part of the refund stays
+in its total only.
+
 Inventory: the hub's `reserved` is everything at a location that is not available (Shopify's committed,
 reserved, safety stock, damaged…: on_hand - available), so the hub's available equals Shopify's.
 """
@@ -248,12 +253,17 @@ def _refund(refund: dict[str, Any], money: Money) -> rec.Refund:
                 restock_type=str(item["restockType"]).lower() if item.get("restockType") else None,
             )
         )
+    shipping = (0, 0)
+    for line in _nodes(refund.get("refundShippingLines")):
+        shipping = _plus(shipping, money.pair(line["subtotalAmountSet"]))
     return rec.Refund(
         external_id=numeric_id(refund["id"]),
         processed_at=utc_time(refund.get("processedAt") or refund.get("createdAt")),
         note=_text(refund.get("note")),
         amount=amount[0],
         presentment_amount=amount[1],
+        shipping_amount=shipping[0],
+        shipping_presentment_amount=shipping[1],
         lines=tuple(lines),
     )
 
@@ -274,6 +284,15 @@ def _headline(order: dict[str, Any], money: Money) -> dict[str, tuple[int, int]]
         "tax": money.pair(order.get("totalTaxSet")),
         "total": money.pair(order["totalPriceSet"]),
     }
+
+
+def order_own_data(order: dict[str, Any]) -> dict[str, Any]:
+    """The order without what belongs to its customer: an embedded customer counts by its id alone (its
+    name, tags, marketing state… change on the customer, which the customers stream reads)."""
+    customer = order.get("customer")
+    if not isinstance(customer, dict):
+        return order
+    return {**order, "customer": {"id": customer.get("id")}}
 
 
 def map_order(order: dict[str, Any]) -> rec.Order:

@@ -44,6 +44,8 @@ FRAGMENTS: dict[str, str] = {
     "totalRefundedSet { ...MoneyBagFields } }",
     "RefundLineItemFields": "fragment RefundLineItemFields on RefundLineItem { __typename id quantity restockType "
     "lineItem { id } subtotalSet { ...MoneyBagFields } totalTaxSet { ...MoneyBagFields } }",
+    "RefundShippingLineFields": "fragment RefundShippingLineFields on RefundShippingLine { __typename id "
+    "shippingLine { id } subtotalAmountSet { ...MoneyBagFields } taxAmountSet { ...MoneyBagFields } }",
     "ProductFields": "fragment ProductFields on Product { id legacyResourceId title handle descriptionHtml vendor "
     "productType status tags updatedAt }",
     "VariantFields": "fragment VariantFields on ProductVariant { __typename id legacyResourceId title sku barcode "
@@ -84,6 +86,9 @@ def _nested(field: str, owner_type: str, node_type: str, selection: str, size: i
 LINE_ITEMS = _nested("lineItems", "Order", "LineItem", "...LineItemFields", 5)
 SHIPPING_LINES = _nested("shippingLines", "Order", "ShippingLine", "...ShippingLineFields", 1)
 REFUND_LINE_ITEMS = _nested("refundLineItems", "Refund", "RefundLineItem", "...RefundLineItemFields", 10, "refunds")
+REFUND_SHIPPING_LINES = _nested(
+    "refundShippingLines", "Refund", "RefundShippingLine", "...RefundShippingLineFields", 1, "refunds"
+)
 VARIANTS = _nested("variants", "Product", "ProductVariant", "...VariantFields", 10)
 INVENTORY_LEVELS = _nested(
     "inventoryLevels", "InventoryItem", "InventoryLevel", "...InventoryLevelFields", 5, "inventoryItem"
@@ -131,10 +136,15 @@ def orders_export(search: str | None) -> str:
     )
 
 
-def order_refunds(refund_line_items: Nested = REFUND_LINE_ITEMS) -> str:
+def order_refunds(
+    refund_line_items: Nested = REFUND_LINE_ITEMS, refund_shipping_lines: Nested = REFUND_SHIPPING_LINES
+) -> str:
+    """Orders' refunds in full: their lines and the shipping they gave back (`refundShippingLines`)."""
     return with_fragments(
-        f"query OrderRefunds($ids: [ID!]!, ${refund_line_items.variable}: Int!) {{ nodes(ids: $ids) {{ id "
-        f"... on Order {{ refunds {{ ...RefundFields {refund_line_items.paged} }} }} }} }}"
+        f"query OrderRefunds($ids: [ID!]!, ${refund_line_items.variable}: Int!, "
+        f"${refund_shipping_lines.variable}: Int!) {{ nodes(ids: $ids) {{ id "
+        f"... on Order {{ refunds {{ ...RefundFields {refund_line_items.paged} "
+        f"{refund_shipping_lines.paged} }} }} }} }}"
     )
 
 
@@ -237,4 +247,4 @@ DOCUMENTS: dict[str, str] = {
     "SetInventory": SET_QUANTITIES,
     "AdjustInventory": ADJUST_QUANTITIES,
 }
-NESTED = (LINE_ITEMS, SHIPPING_LINES, REFUND_LINE_ITEMS, VARIANTS, INVENTORY_LEVELS)
+NESTED = (LINE_ITEMS, SHIPPING_LINES, REFUND_LINE_ITEMS, REFUND_SHIPPING_LINES, VARIANTS, INVENTORY_LEVELS)

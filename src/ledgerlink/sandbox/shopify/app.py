@@ -1,6 +1,6 @@
 """The HTTP side: `POST /admin/api/{version}/graphql.json` (any version, answered with 2026-10), plus the
-sandbox's own endpoints under `/_sandbox` (faults, the cost bucket's size, touching an order, bulk
-operation results, webhook triggers and delivery attempts)."""
+sandbox's own endpoints under `/_sandbox` (faults, the cost bucket's size, how long page cursors live,
+touching or refunding an order, bulk operation results, webhook triggers and delivery attempts)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ from ledgerlink.sandbox.shopify.errors import (
 )
 from ledgerlink.sandbox.shopify.executor import Prepared, execute_document, prepare
 from ledgerlink.sandbox.shopify.formats import gid, iso
+from ledgerlink.sandbox.shopify.refund_control import RefundRequest, RefundRequestError, add_refund
+from ledgerlink.sandbox.shopify.render_orders import refund_shipping_subtotal, refund_shipping_tax
 from ledgerlink.sandbox.shopify.schema import API_VERSION
 from ledgerlink.sandbox.webhook_controls import webhook_control_routes
 
@@ -157,6 +159,49 @@ async def throttle_endpoint(sandbox: ShopifySandbox, request: Request) -> Respon
     return JSONResponse(bucket_report(sandbox))
 
 
+async def cursors_endpoint(sandbox: ShopifySandbox, request: Request) -> Response:
+    """GET: how long page cursors are honoured and how many were refused as expired. POST {ttlSeconds}:
+    expire them after that long (null: never). DELETE: never, and the count back to zero."""
+    life = sandbox.state.cursors
+    if request.method == "POST":
+        try:
+            body = json.loads(await request.body() or b"{}")
+            ttl = body["ttlSeconds"] if isinstance(body, dict) else None
+            life.ttl = None if ttl is None else float(ttl)
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f'expected {{"ttlSeconds": seconds or null}}: {exc}'}, status_code=400)
+        if life.ttl is not None and life.ttl < 0:
+            life.ttl = None
+            return JSONResponse({"error": "ttlSeconds must be zero or more"}, status_code=400)
+    elif request.method == "DELETE":
+        life.ttl, life.refused = None, 0
+    return JSONResponse({"ttlSeconds": life.ttl, "refused": life.refused})
+
+
+async def refund_endpoint(sandbox: ShopifySandbox, request: Request) -> Response:
+    """POST /_sandbox/orders/{id}/refunds: refund lines and/or shipping (refund_control.py)."""
+    try:
+        raw = await request.body()
+        refund_request = RefundRequest.parse(json.loads(raw) if raw.strip() else {})
+        order, refund = add_refund(sandbox.store, int(request.path_params["order_id"]), refund_request)
+    except KeyError:
+        return JSONResponse({"error": "order not found"}, status_code=404)
+    except (RefundRequestError, ValueError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(
+        {
+            "id": gid("Refund", refund.id),
+            "legacyResourceId": str(refund.id),
+            "orderUpdatedAt": iso(order.updated_at),
+            "amount": str(refund.amount),
+            "shipping": {
+                "subtotal": str(refund_shipping_subtotal(order, refund)),
+                "tax": str(refund_shipping_tax(order, refund)),
+            },
+        }
+    )
+
+
 def build_app(sandbox: ShopifySandbox) -> Starlette:
     store, injector = sandbox.store, sandbox.injector
 
@@ -165,6 +210,12 @@ def build_app(sandbox: ShopifySandbox) -> Starlette:
 
     async def throttle(request: Request) -> Response:
         return await throttle_endpoint(sandbox, request)
+
+    async def cursors(request: Request) -> Response:
+        return await cursors_endpoint(sandbox, request)
+
+    async def refund(request: Request) -> Response:
+        return await refund_endpoint(sandbox, request)
 
     async def touch(request: Request) -> Response:
         """POST /_sandbox/orders/{id}/touch [{field: value, at?}]: change an order as a merchant would."""
@@ -193,7 +244,9 @@ def build_app(sandbox: ShopifySandbox) -> Starlette:
             Route("/admin/api/{version}/graphql.json", GraphQLEndpoint(sandbox).handle, methods=["POST"]),
             Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/throttle", throttle, methods=["GET", "POST", "DELETE"]),
+            Route("/_sandbox/cursors", cursors, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/orders/{order_id:int}/touch", touch, methods=["POST"]),
+            Route("/_sandbox/orders/{order_id:int}/refunds", refund, methods=["POST"]),
             Route("/_sandbox/bulk/{operation_id:int}.jsonl", bulk_result, methods=["GET"]),
             *webhook_control_routes("shopify", sandbox.dispatcher, sandbox.publisher.trigger),
         ]

@@ -64,20 +64,28 @@ def money_str(amount: Decimal | None) -> str | None:
     return None if amount is None else str(money(amount))
 
 
-def encode_cursor(value: Any, ident: int) -> str:
-    """Opaque cursor naming the last item seen: its sort value and id, as Shopify's own cursors do."""
+def encode_cursor(value: Any, ident: int, issued: float | None = None) -> str:
+    """Opaque cursor naming the last item seen: its sort value and id, as Shopify's own cursors do, and
+    (root connections) when it was issued, so that it can expire."""
     if isinstance(value, datetime):
         value = value.isoformat()
-    raw = json.dumps({"last_id": ident, "last_value": value}, separators=(",", ":"))
+    fields: dict[str, Any] = {"last_id": ident, "last_value": value}
+    if issued is not None:
+        fields["issued_at"] = round(issued, 3)
+    raw = json.dumps(fields, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, int]:
+def invalid_cursor(cursor: str) -> GraphQLError:
+    return GraphQLError(f"Invalid cursor provided: '{cursor}'", extensions={"code": "argumentLiteralsIncompatible"})
+
+
+def decode_cursor(cursor: str) -> tuple[Any, int, float | None]:
+    """(sort value, id, when it was issued or None)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return data["last_value"], int(data["last_id"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise GraphQLError(
-            f"Invalid cursor provided: '{cursor}'", extensions={"code": "argumentLiteralsIncompatible"}
-        ) from None
+        issued = data.get("issued_at")
+        return data["last_value"], int(data["last_id"]), None if issued is None else float(issued)
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        raise invalid_cursor(cursor) from None

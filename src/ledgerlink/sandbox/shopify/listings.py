@@ -9,7 +9,7 @@ from typing import Any
 from ledgerlink.sandbox.dataset import Product, Variant
 from ledgerlink.sandbox.shopify.context import Ctx
 from ledgerlink.sandbox.shopify.orders import ORDER_SEARCH, OrdersSource
-from ledgerlink.sandbox.shopify.paging import Key, ListSource, connection
+from ledgerlink.sandbox.shopify.paging import CursorLife, Key, ListSource, connection
 from ledgerlink.sandbox.shopify.search import Search, SearchFields, parse_search
 
 Sort = tuple[Callable[[Any], Key], bool]  # key of an item, whether its value is a datetime
@@ -32,7 +32,8 @@ class Listing:
         query = parse_search(args.get("query"))
         warn_unknown(ctx, self.field, args.get("query"), query, self.search)
         key, time_sorted = self.sorts.get(args.get("sortKey") or "ID", self.sorts["ID"])
-        return connection(ListSource(items, key, query.matcher(self.search)), args, ctx.bulk, root, time_sorted)
+        source = ListSource(items, key, query.matcher(self.search))
+        return connection(source, args, ctx.bulk, root, time_sorted, cursor_life(ctx, root))
 
     def count(self, items: Iterable[Any], args: dict[str, Any]) -> int:
         matcher = parse_search(args.get("query")).matcher(self.search)
@@ -56,7 +57,12 @@ def orders_connection(ctx: Ctx, args: dict[str, Any], root: bool = True) -> dict
     query = parse_search(args.get("query"))
     warn_unknown(ctx, "orders", args.get("query"), query, ORDER_SEARCH)
     source = OrdersSource(ctx.store, args.get("sortKey"), query)
-    return connection(source, args, ctx.bulk, root, source.time_sorted)
+    return connection(source, args, ctx.bulk, root, source.time_sorted, cursor_life(ctx, root))
+
+
+def cursor_life(ctx: Ctx, root: bool) -> CursorLife | None:
+    """Cursors of a root connection read page by page expire (a bulk run's chunks are the sandbox's own)."""
+    return ctx.state.cursors if root and ctx.bulk is None else None
 
 
 def _variant_product(ctx: Ctx) -> Callable[[Variant], Product]:

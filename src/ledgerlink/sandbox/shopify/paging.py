@@ -3,19 +3,25 @@
 A source yields items in its sort order strictly after a (sort value, id) key; the connection takes one
 more than asked to know whether another page exists. In a bulk operation nested connections are not
 paginated and the root one is read in chunks (see bulk.py).
+
+Shopify does not honour a cursor forever. While a shop's CursorLife has a `ttl` (None, the default:
+cursors never expire and stay deterministic), root connections' cursors carry when they were issued,
+and those older than the ttl are refused as Shopify refuses a cursor it no longer accepts: a GraphQL
+error naming the cursor, on HTTP 200.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol
 
 from graphql import GraphQLError
 
-from ledgerlink.sandbox.shopify.formats import decode_cursor, encode_cursor
+from ledgerlink.sandbox.shopify.formats import decode_cursor, encode_cursor, invalid_cursor
 
 MAX_PAGE = 250
 Key = tuple[Any, int]
@@ -59,10 +65,31 @@ class ListSource:
                 yield item
 
 
-def decode_key(cursor: str | None, time_sorted: bool) -> Key | None:
+@dataclass
+class CursorLife:
+    """How long a root connection's cursors are honoured (`ttl` seconds; None: forever), and how many
+    were refused as too old."""
+
+    ttl: float | None = None
+    now: Callable[[], float] = field(default=time.time)
+    refused: int = 0
+
+    def stamp(self) -> float | None:
+        """When a cursor issued now was issued: only while cursors expire (else cursors stay deterministic)."""
+        return self.now() if self.ttl is not None else None
+
+    def check(self, cursor: str, issued: float | None) -> None:
+        if self.ttl is not None and issued is not None and self.now() - issued > self.ttl:
+            self.refused += 1
+            raise invalid_cursor(cursor)
+
+
+def decode_key(cursor: str | None, time_sorted: bool, life: CursorLife | None = None) -> Key | None:
     if cursor is None:
         return None
-    value, ident = decode_cursor(cursor)
+    value, ident, issued = decode_cursor(cursor)
+    if life is not None:
+        life.check(cursor, issued)
     if time_sorted:
         try:
             value = datetime.fromisoformat(value)
@@ -82,9 +109,15 @@ def check_page_size(first: int | None, last: int | None) -> None:
 
 
 def connection(
-    source: Source, args: dict[str, Any], bulk: BulkPage | None = None, root: bool = False, time_sorted: bool = False
+    source: Source,
+    args: dict[str, Any],
+    bulk: BulkPage | None = None,
+    root: bool = False,
+    time_sorted: bool = False,
+    life: CursorLife | None = None,
 ) -> dict[str, Any]:
-    """Build `{edges, nodes, pageInfo}` from a source and the field's paging arguments."""
+    """Build `{edges, nodes, pageInfo}` from a source and the field's paging arguments; with `life`, the
+    cursors carry when they were issued and an expired `after`/`before` is refused."""
     first, last, after, before = args.get("first"), args.get("last"), args.get("after"), args.get("before")
     if bulk is not None:
         first, last, before = (bulk.size, None, None) if root else (None, None, None)
@@ -97,7 +130,7 @@ def connection(
     descending = bool(args.get("reverse")) != (not forward)  # walking a page backwards flips the order
     try:
         items = list(
-            islice(source.walk(decode_key(cursor, time_sorted), descending), None if limit is None else limit + 1)
+            islice(source.walk(decode_key(cursor, time_sorted, life), descending), None if limit is None else limit + 1)
         )
     except TypeError:  # a cursor from another sort order: its value does not compare with this one's
         raise GraphQLError(f"Invalid cursor provided: '{cursor}'") from None
@@ -105,7 +138,8 @@ def connection(
     items = items[:limit]
     if not forward:
         items.reverse()
-    cursors = [encode_cursor(*source.key(item)) for item in items]
+    issued = life.stamp() if life is not None else None
+    cursors = [encode_cursor(*source.key(item), issued=issued) for item in items]
     page_info = {
         "hasNextPage": more if forward else before is not None,
         "hasPreviousPage": after is not None if forward else more,

@@ -28,6 +28,14 @@ class RefundLineRef:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundShippingRef:
+    """The shipping a refund gave back (one per refund that gave any)."""
+
+    order: Order
+    refund: Refund
+
+
+@dataclass(frozen=True, slots=True)
 class ShippingRef:
     order: Order
 

@@ -1,8 +1,12 @@
-"""Order and what hangs off it: LineItem, ShippingLine, Refund, RefundLineItem, Fulfillment.
+"""Order and what hangs off it: LineItem, ShippingLine, Refund, RefundLineItem, RefundShippingLine,
+Fulfillment.
 
 Amounts follow Shopify's arithmetic: subtotal = line items - all discounts; total = subtotal + shipping
-(+ tax unless prices include it). A malformed order (when the fault is on) carries an unparseable
-`totalPriceSet` amount, which the Decimal scalar lets through as Shopify's own bad records do.
+(+ tax unless prices include it). A refund's shipping is what it gave back for shipping, its tax included;
+its RefundShippingLine splits that into the order's shipping tax share and a subtotal that includes the
+tax exactly when the order's prices do (as refund lines' subtotals). A malformed order (when the fault
+is on) carries an unparseable `totalPriceSet` amount, which the Decimal scalar lets through as Shopify's
+own bad records do.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.sandbox.dataset import LineItem, Order, money
+from ledgerlink.sandbox.dataset import LineItem, Order, Refund, money
 from ledgerlink.sandbox.shopify.context import Ctx
 from ledgerlink.sandbox.shopify.fields import FieldMap, WithArgs
 from ledgerlink.sandbox.shopify.formats import gid, iso, money_str
@@ -24,6 +28,7 @@ from ledgerlink.sandbox.shopify.refs import (
     LineRef,
     RefundLineRef,
     RefundRef,
+    RefundShippingRef,
     ShippingRef,
 )
 from ledgerlink.sandbox.shopify.render_common import money_bag, tax_line
@@ -303,6 +308,21 @@ def _refund_lines(r: RefundRef, ctx: Ctx, args: dict[str, Any]) -> dict[str, Any
     return connection(ListSource(refs, lambda x: _by_id(x.line.line_item_id)), args, ctx.bulk)
 
 
+def _refund_shipping_lines(r: RefundRef, ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
+    refs = [RefundShippingRef(r.order, r.refund)] if r.refund.shipping else []
+    return connection(ListSource(refs, lambda x: _by_id(x.refund.id)), args, ctx.bulk)
+
+
+def refund_shipping_tax(o: Order, refund: Refund) -> Decimal:
+    """The order's shipping tax share of the shipping a refund gave back."""
+    gross = o.shipping_price + (ZERO if o.taxes_included else o.shipping_tax)
+    return money(refund.shipping * o.shipping_tax / gross) if gross and refund.shipping else ZERO
+
+
+def refund_shipping_subtotal(o: Order, refund: Refund) -> Decimal:
+    return refund.shipping if o.taxes_included else refund.shipping - refund_shipping_tax(o, refund)
+
+
 def _order_line(order: Order, line_id: int) -> LineRef | None:
     return next((LineRef(order, line) for line in order.lines if line.id == line_id), None)
 
@@ -317,6 +337,14 @@ REFUND: FieldMap = {
     "order": lambda r, _: r.order,
     "totalRefundedSet": lambda r, _: money_bag(r.order, r.refund.amount),
     "refundLineItems": WithArgs(_refund_lines),
+    "refundShippingLines": WithArgs(_refund_shipping_lines),
+}
+
+REFUND_SHIPPING_LINE: FieldMap = {
+    "id": lambda r, _: gid("RefundShippingLine", r.refund.id),
+    "shippingLine": lambda r, _: ShippingRef(r.order),
+    "subtotalAmountSet": lambda r, _: money_bag(r.order, refund_shipping_subtotal(r.order, r.refund)),
+    "taxAmountSet": lambda r, _: money_bag(r.order, refund_shipping_tax(r.order, r.refund)),
 }
 
 REFUND_LINE_ITEM: FieldMap = {
@@ -378,6 +406,7 @@ ORDER_TYPES: dict[str, FieldMap] = {
     "ShippingLine": SHIPPING_LINE,
     "Refund": REFUND,
     "RefundLineItem": REFUND_LINE_ITEM,
+    "RefundShippingLine": REFUND_SHIPPING_LINE,
     "Fulfillment": FULFILLMENT,
     "FulfillmentLineItem": FULFILLMENT_LINE_ITEM,
 }

@@ -42,6 +42,7 @@ from ledgerlink.sandbox.shopify.refs import (
     LineRef,
     RefundLineRef,
     RefundRef,
+    RefundShippingRef,
     ShippingRef,
 )
 from ledgerlink.sandbox.shopify.render_catalog import CATALOG_TYPES
@@ -215,6 +216,7 @@ TYPENAMES: dict[type, str] = {
     ShippingRef: "ShippingLine",
     RefundRef: "Refund",
     RefundLineRef: "RefundLineItem",
+    RefundShippingRef: "RefundShippingLine",
     FulfillmentRef: "Fulfillment",
     FulfillmentLineRef: "FulfillmentLineItem",
     Product: "Product",

@@ -9,6 +9,7 @@ from ledgerlink.sandbox.dataset import Customer, Location, Product, Store, Varia
 from ledgerlink.sandbox.shopify.bulk import BulkOperations, Executor
 from ledgerlink.sandbox.shopify.context import CustomerIndex, ShopIdentity
 from ledgerlink.sandbox.shopify.inventory import InventoryLedger
+from ledgerlink.sandbox.shopify.paging import CursorLife
 from ledgerlink.sandbox.shopify.webhooks import WebhookRegistry
 
 
@@ -32,3 +33,4 @@ class ShopState:
         self.inventory = InventoryLedger(self)
         self.webhooks = WebhookRegistry(self)
         self.bulk = BulkOperations(self, execute)
+        self.cursors = CursorLife()  # how long page cursors are honoured (POST /_sandbox/cursors)
