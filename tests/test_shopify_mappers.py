@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 from ledgerlink.canonical.external_refs import payload_hash
 from ledgerlink.canonical.money import to_minor
 from ledgerlink.connectors.shopify import mappers
+from ledgerlink.connectors.shopify.connector import ShopifyConnector
+from ledgerlink.connectors.shopify.credentials import ShopifyCredentials
 from ledgerlink.connectors.shopify.paging import stale_cursor
+from ledgerlink.sync.loader import map_records
+from ledgerlink.sync.retry import RetryStream
 from ledgerlink.upstream.errors import UpstreamRejected
 
 amounts = st.decimals(min_value=0, max_value=10_000, places=2, allow_nan=False, allow_infinity=False)
@@ -125,3 +129,18 @@ def test_which_refusals_are_a_stale_cursor() -> None:
     assert stale_cursor(_refused(["The cursor has expired. Fetch a new cursor and try again."]))
     assert not stale_cursor(_refused(["Field 'nope' doesn't exist on type 'Shop'"]))
     assert not stale_cursor(_refused(["Query cost is 1502, which exceeds the single query max cost limit (1000)."]))
+
+
+def test_the_loader_does_not_count_an_order_updated_when_only_its_customer_changed() -> None:
+    """Through the loader, as a sync page or webhook maps it: the same hash, so nothing is rewritten."""
+    connector = ShopifyConnector(
+        ShopifyCredentials(shopDomain="ledgerlink-test.myshopify.com", accessToken="shpat_0123456789")
+    )
+    order = _order([])
+    renamed = copy.deepcopy(order)
+    renamed["customer"]["firstName"] = "Grace"
+    noted = {**order, "note": "Gift wrap"}
+    for stream in (connector.streams["orders"], RetryStream(connector, connector.streams["orders"])):
+        [before, after, changed], failed, _ = map_records(stream, [order, renamed, noted])
+        assert not failed.errors
+        assert before.payload_hash == after.payload_hash != changed.payload_hash

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.canonical.external_refs import payload_hash
-from ledgerlink.connectors.framework.stream import Stream, updated_at_is_version
+from ledgerlink.connectors.framework.stream import Stream, fingerprint, updated_at_is_version
 from ledgerlink.sync.context import Item, ItemError, LoadContext, LoadResult
 from ledgerlink.sync.write_catalog import write_products
 from ledgerlink.sync.write_customers import write_customers, write_locations
@@ -80,7 +80,7 @@ def map_records(stream: Stream, raws: list[Any]) -> tuple[list[Item], LoadResult
             newest = updated_at
         try:
             record = stream.map(raw)
-            items.append(Item(external_id, record, payload_hash(raw), updated_at, versioned))
+            items.append(Item(external_id, record, payload_hash(fingerprint(stream, raw)), updated_at, versioned))
         except ValidationError as exc:
             result.fail(ItemError(external_id, "validation_error", _describe(exc)))
         except MAPPING_ERRORS as exc:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.canonical.records import CanonicalRecord
 from ledgerlink.connectors.framework.connector import Connector
-from ledgerlink.connectors.framework.stream import Page, Stream, updated_at_is_version
+from ledgerlink.connectors.framework.stream import Page, Stream, fingerprint, updated_at_is_version
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.errors import Conflict
 from ledgerlink.models import SyncItemError
@@ -78,6 +78,9 @@ class RetryStream:
     @property
     def updated_at_is_version(self) -> bool:
         return updated_at_is_version(self.base)
+
+    def fingerprint(self, raw: Any) -> Any:
+        return fingerprint(self.base, raw)
 
     @staticmethod
     def batch(window: SyncWindow, token: dict[str, Any] | None) -> tuple[list[str], int, int]:

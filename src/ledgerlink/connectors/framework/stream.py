@@ -54,6 +54,13 @@ def updated_at_is_version(stream: Any) -> bool:
     return bool(getattr(stream, "updated_at_is_version", True))
 
 
+def fingerprint(stream: Any, raw: Any) -> Any:
+    """What a record's change is judged by (its payload hash): the whole raw record, unless the stream
+    narrows it to the record's own data (a Shopify order's embedded customer is the customer's)."""
+    narrow = getattr(stream, "fingerprint", None)
+    return narrow(raw) if narrow is not None else raw
+
+
 def dig(value: Any, path: str | None) -> Any:
     """`dig(doc, "data.orders")`: follow dotted keys (None or "" is the document itself)."""
     if not path:
