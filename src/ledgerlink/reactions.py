@@ -6,6 +6,12 @@
   its webhooks are registered upstream, when the hub has a public URL (LEDGERLINK_PUBLIC_URL).
   They are removed with the integration (disable, delete) or on request, not when the setting
   goes off, so hooks someone registered by hand are never taken away behind their back.
+- `integration.updated` with changed credentials: where the hub chose the secret the hooks sign with
+  (WooCommerce) and it changed, the hooks upstream are handed the new one (webhooks/registration.py).
+  Not before every process verifies with it: receivers cache an integration's secrets for
+  `receive.TTL_SECONDS`, and a delivery signed with the new secret that reached one still holding the
+  old would be refused (WooCommerce does not redeliver). The change is committed once its event is
+  read, so waiting that long from then is enough; the old secret keeps verifying meanwhile.
 
 The events are consumed by transaction horizon (events_horizon.py) under the cursor `reactions`.
 The work happens outside the claiming transaction, so pushes to upstreams never hold back the
@@ -16,6 +22,7 @@ exists). One run at a time (the task's lock).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
@@ -29,6 +36,7 @@ from ledgerlink.jobs.app import MAINTENANCE_QUEUE
 from ledgerlink.jobs.registry import blueprint, runtime_of
 from ledgerlink.models import Event, Integration, WebhookRegistration
 from ledgerlink.runtime import Runtime
+from ledgerlink.webhooks.receive import TTL_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +67,11 @@ async def react(runtime: Runtime) -> dict[str, int]:
                 .order_by(Event.seq)
             )
         ).all()
-    counts = {"events": len(events), "propagated": 0, "registered": 0}
+    counts = {"events": len(events), "propagated": 0, "registered": 0, "secrets_handed": 0}
     if events:
         counts["propagated"] = await _propagate(runtime, [e for e in events if e.type == "inventory.updated"])
         counts["registered"] = await _register(runtime, [e for e in events if e.type.startswith("integration.")])
+        counts["secrets_handed"] = await _hand_secrets(runtime, [e for e in events if e.type == "integration.updated"])
     async with runtime.sessions.begin() as session:
         await events_horizon.claim(session, CURSOR)  # the lock, so a concurrent run cannot interleave
         await events_horizon.advance(session, CURSOR, claimed.upto)
@@ -121,6 +130,30 @@ async def _register(runtime: Runtime, events: list[Any]) -> int:
                 extra={"integration_id": integration_id, "code": exc.code, "error": exc.message},
             )
     return done
+
+
+async def _hand_secrets(runtime: Runtime, events: list[Any]) -> int:
+    from ledgerlink.webhooks import registration
+
+    changed = {
+        e.integration_id for e in events if e.integration_id and "credentials" in (e.data or {}).get("changed", ())
+    }
+    outdated = [i for i in sorted(changed) if await registration.secret_outdated(runtime, i)]
+    if not outdated:
+        return 0
+    await asyncio.sleep(TTL_SECONDS)  # every receiver has read the new secret by then
+    handed = 0
+    for integration_id in outdated:
+        try:
+            repairs = await registration.hand_new_secret(runtime, integration_id)
+        except LedgerlinkError as exc:
+            log.warning(
+                "handing the webhooks their new secret failed",
+                extra={"integration_id": integration_id, "code": exc.code, "error": exc.message},
+            )
+            continue
+        handed += sum(1 for r in repairs if r.upstream_id and not r.error)
+    return handed
 
 
 @blueprint.periodic(cron="*/5 * * * * *", periodic_id="reactions")

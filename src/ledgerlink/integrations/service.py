@@ -1,4 +1,10 @@
-"""Creating, reading, changing and removing integration instances of a workspace."""
+"""Creating, reading, changing and removing integration instances of a workspace.
+
+Changing the credentials can change the secret that verifies the upstream's webhooks. Where the hub
+chose it and handed it to the hooks upstream (WooCommerce), the hooks still sign with the old one until
+the reaction to the `integration.updated` event hands them the new one (reactions.py); meanwhile the
+replaced secret keeps verifying for a short grace period (the provider's webhook spec says how, `retire`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.connectors.loading import verify_credentials
+from ledgerlink.connectors.loading import verify_credentials, webhook_spec
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.connectors.spec import Credentials, ProviderSpec
 from ledgerlink.db.paging import fetch_page
@@ -39,6 +45,14 @@ class UpdateInput:
     settings: dict[str, Any] | None = None
     mapping: dict[str, Any] | None = None
     verify: bool = True
+
+
+def _stored_credentials(provider: ProviderSpec, before: dict[str, Any], credentials: Credentials) -> dict[str, Any]:
+    """What is encrypted for the new credentials: the user's fields, with the webhook secrets they
+    replace kept for their grace period (framework/webhooks.py)."""
+    spec = webhook_spec(provider)
+    after = credentials.plain()
+    return spec.retire(before, after) if spec is not None else after
 
 
 def parse_credentials(provider: ProviderSpec, raw: dict[str, Any]) -> Credentials:
@@ -192,10 +206,11 @@ async def update_integration(
         integration.mapping = _mapping({**integration.mapping, **data.mapping})
         changed.append("mapping")
     if data.credentials is not None:
+        stored = box.decrypt_json(integration.credentials_encrypted)
         current = decrypt_credentials(box, integration).plain()
         credentials = parse_credentials(provider, {**current, **data.credentials})
         verified = data.verify and await _check(provider, credentials)
-        integration.credentials_encrypted = box.encrypt_json(credentials.plain())
+        integration.credentials_encrypted = box.encrypt_json(_stored_credentials(provider, stored, credentials))
         integration.credentials_summary = credentials.summary()
         now = datetime.now(UTC)
         integration.verified_at = now if verified else None

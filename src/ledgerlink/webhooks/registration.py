@@ -7,12 +7,21 @@ seed 004's `{public URL}/direct/webhook/big-commerce/order/{token}`, where the t
 once per integration (kept as its SHA-256 to look it up and encrypted to rebuild the URL). The hooks
 the hub made are rows of `webhook_registrations` (topic, upstream id, destination, active | broken).
 
+Where the hub chooses the secret that signs the deliveries (`Connector.hub_chooses_webhook_secret`,
+WooCommerce), each row also keeps a digest of the secret its hook was made with (`secret_digest`: salted
+scrypt, never the secret). A hook whose digest is not the current secret's still signs with an old one,
+so every delivery it makes would be refused: it is handed the current secret, in place where the
+connector can update a hook's secret (`update_webhook_secret`), else made again and the old one removed.
+
 - `register_all` is idempotent: it lists the upstream's hooks first and keeps a registered hook that
   still exists and is active, adopts an active hook of ours the rows lost, creates what is missing,
   and removes what is no longer wanted (a hook of an old destination, an inactive one once replaced,
   a duplicate delivering to us).
 - `check_health` finds hooks that are missing or inactive upstream, marks them broken, creates them
-  again and says what it repaired; a disabled integration's leftover hooks are removed instead.
+  again and says what it repaired; a disabled integration's leftover hooks are removed instead. Hooks
+  left signing with an old secret (the hand-over below failed or never ran) are handed the current one.
+- `hand_new_secret` runs right after an integration's credentials change (the reaction to its
+  `integration.updated` event, reactions.py); what it could not update the periodic check repairs.
 - `unregister_all` removes the hooks upstream (one already gone is fine) and their rows.
 - `release_hooks` is the best-effort removal when an integration is disabled or removed: it never
   fails the caller; what could not be removed stays as a `broken` row, logged, for the periodic check
@@ -27,6 +36,8 @@ them (a request and the periodic check) never create the same hook twice.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import re
 import secrets
@@ -46,7 +57,7 @@ from ledgerlink.connectors.loading import build_connector, webhook_spec
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, NotFound
 from ledgerlink.ids import new_id
-from ledgerlink.integrations.service import get_integration
+from ledgerlink.integrations.service import decrypt_credentials, get_integration
 from ledgerlink.models import InboxEvent, Integration, WebhookRegistration
 from ledgerlink.runtime import Runtime
 from ledgerlink.secrets_box import SecretBox
@@ -64,6 +75,9 @@ TOKEN_PROVIDERS = frozenset({"bigcommerce"})  # whose destination carries the in
 RETRY = RetryPolicy(attempts=2, rate_limit_waits=2, max_delay=2, max_wait=5)
 CHECK_TIMEOUT_SECONDS = 15.0  # what the upstreams give a destination, about
 _TOKEN_IN_PATH = re.compile(rf"({re.escape(BIGCOMMERCE_PATH)})([^/?#]+)")
+# scrypt's cost for the secret digests: about 50 ms here, once per integration per operation. A secret a
+# person typed may be guessable, and a fast hash beside the encrypted credentials would give it away.
+_DIGEST_COST = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
 # --- addresses ---------------------------------------------------------------------------------------
@@ -131,22 +145,50 @@ def _secret_fields(provider_id: str) -> tuple[str, ...]:
 
 
 def _verification_secret(provider_id: str, credentials: dict[str, Any]) -> str | None:
+    """The current secret among the user's credentials (never one still accepted for a while after it
+    was replaced: framework/webhooks.py)."""
     spec = webhook_spec(get_provider(provider_id))
-    found = spec.secrets(credentials) if spec else []
+    found = spec.current_secrets(credentials) if spec else []
     return found[0] if found else None
+
+
+def secret_digest(integration_id: str, secret: str) -> str:
+    """What a registration keeps of the secret its hook signs with (salted with the integration)."""
+    salt = f"ledgerlink-webhook-secret:{integration_id}".encode()
+    return hashlib.scrypt(secret.encode(), salt=salt, **_DIGEST_COST).hex()
+
+
+async def _wanted_digest(integration: Integration, upstream: _Upstream) -> str | None:
+    """The digest every hook must carry, where the hub chose the secret; None where it need not be known."""
+    if not (upstream.connector.hub_chooses_webhook_secret and upstream.secret):
+        return None
+    return await asyncio.to_thread(secret_digest, integration.id, upstream.secret)
+
+
+def _stale(row: WebhookRegistration, digest: str | None) -> bool:
+    """The row's hook signs with another secret than the current one (or one not recorded)."""
+    return digest is not None and row.secret_digest != digest
+
+
+async def _hand_secret(client: Any, connector: Connector, row: WebhookRegistration, secret: str) -> str:
+    """Give the row's hook `secret`: in place where the connector can (and the hook still exists), else a
+    new hook for its topic and destination. Returns the id of the hook now signing with it."""
+    if await connector.update_webhook_secret(client, row.upstream_id, secret):
+        return row.upstream_id
+    return await connector.register_webhook(client, row.topic, row.destination, secret)
 
 
 def _upstream(box: SecretBox, integration: Integration, runtime: Runtime | None = None) -> _Upstream:
     provider = get_provider(integration.provider)
-    plain = box.decrypt_json(integration.credentials_encrypted)
+    credentials = decrypt_credentials(box, integration)  # without the hub's own keys
     connector = build_connector(
         provider,
-        provider.credentials.model_validate(plain),
+        credentials,
         settings=integration.settings,
         bookkeeping=runtime.bookkeeping if runtime is not None else None,
         bucket=f"upstream:{integration.id}",
     )
-    return _Upstream(connector, _verification_secret(integration.provider, plain))
+    return _Upstream(connector, _verification_secret(integration.provider, credentials.plain()))
 
 
 def _require_secret(integration: Integration, upstream: _Upstream) -> str:
@@ -235,8 +277,10 @@ def _store_new_secret(box: SecretBox, integration: Integration) -> None:
     provider = get_provider(integration.provider)
     field = _secret_fields(integration.provider)[0]
     plain = box.decrypt_json(integration.credentials_encrypted)
-    credentials = provider.credentials.model_validate({**plain, field: secrets.token_urlsafe(32)})
-    integration.credentials_encrypted = box.encrypt_json(credentials.plain())
+    own = {k: v for k, v in plain.items() if k.startswith("_")}  # the hub's keys, not the user's
+    user = {k: v for k, v in plain.items() if not k.startswith("_")}
+    credentials = provider.credentials.model_validate({**user, field: secrets.token_urlsafe(32)})
+    integration.credentials_encrypted = box.encrypt_json({**credentials.plain(), **own})
     integration.credentials_summary = credentials.summary()
     log.info("generated a webhook secret for the integration", extra=_log_extra(integration, field=field))
 
@@ -249,6 +293,7 @@ def _record(
     upstream_id: str,
     destination: str,
     now: datetime,
+    digest: str | None,
 ) -> None:
     row = rows.get(topic)
     if row is None:
@@ -261,6 +306,7 @@ def _record(
         session.add(row)
         rows[topic] = row
     row.upstream_id, row.destination, row.status, row.last_checked_at = upstream_id, destination, "active", now
+    row.secret_digest = digest
 
 
 def _usable(hook: RegisteredHook | None, topic: str, destination: str) -> bool:
@@ -277,6 +323,7 @@ async def register_all(
     upstream = _upstream(runtime.secrets, integration, runtime)
     connector = upstream.connector
     topics = connector.webhook_topics()
+    digest = await _wanted_digest(integration, upstream)
     async with runtime.sessions() as session:
         await _lock(session, integration.id)
         rows = await _rows(session, integration.id)
@@ -299,10 +346,14 @@ async def register_all(
                         )
                     if hook is None:
                         upstream_id = await connector.register_webhook(client, topic, destination, upstream.secret)
-                    else:
-                        upstream_id = hook.upstream_id
-                    kept.add(upstream_id)
-                    _record(session, integration, rows, topic, upstream_id, destination, now)
+                        _record(session, integration, rows, topic, upstream_id, destination, now, digest)
+                    else:  # an adopted hook's secret is not known
+                        known = row.secret_digest if row is not None and row.upstream_id == hook.upstream_id else None
+                        _record(session, integration, rows, topic, hook.upstream_id, destination, now, known)
+                        if upstream.secret and _stale(rows[topic], digest):
+                            upstream_id = await _hand_secret(client, connector, rows[topic], upstream.secret)
+                            _record(session, integration, rows, topic, upstream_id, destination, now, digest)
+                    kept.add(rows[topic].upstream_id)
                 # Replaced, retired or duplicate hooks of ours: every other hook is someone else's.
                 for upstream_id in sorted(previous - kept):
                     if upstream_id in by_id:
@@ -397,8 +448,10 @@ async def release_hooks(session: AsyncSession, box: SecretBox, integration: Inte
 @dataclass(frozen=True)
 class Repair:
     topic: str
-    reason: str  # missing | inactive upstream, or unregistered (a wanted topic without a row)
-    upstream_id: str | None  # the hook now delivering; None when making one failed
+    # missing | inactive upstream, unregistered (a wanted topic without a row), or secret (the hook
+    # signed with an old secret, or one not recorded)
+    reason: str
+    upstream_id: str | None  # the hook now delivering; None when making or updating one failed
     error: str | None = None
 
 
@@ -411,34 +464,65 @@ class _Repairer:
     rows: dict[str, WebhookRegistration]
     hooks: dict[str, RegisteredHook]  # the upstream's, as listed before any repair
     now: datetime
+    digest: str | None  # what every hook's secret digest must be, where the hub chose the secret
+
+    def _failed(self, message: str, topic: str, reason: str, exc: LedgerlinkError) -> Repair:
+        log.warning(message, extra=_log_extra(self.integration, topic=topic, reason=reason, error=exc.message))
+        return Repair(topic, reason, None, exc.message)
 
     async def restore(self, topic: str, destination: str, reason: str) -> Repair:
-        """Adopt an active hook of ours the rows do not know, else make one; record it."""
+        """Adopt an active hook of ours the rows do not know (handing it the current secret, which it
+        may lack), else make one; record it."""
         used = {row.upstream_id for row in self.rows.values()}
         hook = next(
             (h for h in self.hooks.values() if _usable(h, topic, destination) and h.upstream_id not in used), None
         )
         try:
-            upstream_id = (
-                hook.upstream_id
-                if hook is not None
-                else await self.upstream.connector.register_webhook(
+            if hook is None:
+                upstream_id = await self.upstream.connector.register_webhook(
                     self.client, topic, destination, self.upstream.secret
                 )
-            )
+            else:
+                upstream_id = hook.upstream_id
+        except LedgerlinkError as exc:
+            return self._failed("could not create a webhook upstream", topic, reason, exc)
+        digest = self.digest if hook is None else None  # an adopted hook's secret is not known
+        _record(self.session, self.integration, self.rows, topic, upstream_id, destination, self.now, digest)
+        if _stale(self.rows[topic], self.digest):
+            return await self.resecret(self.rows[topic], reason)
+        return Repair(topic, reason, upstream_id)
+
+    async def resecret(self, row: WebhookRegistration, reason: str = "secret") -> Repair:
+        """Hand the row's hook the current secret; a hook made again in its place replaces it."""
+        secret, old = self.upstream.secret, row.upstream_id
+        if not secret:
+            return Repair(row.topic, reason, old)
+        try:
+            upstream_id = await _hand_secret(self.client, self.upstream.connector, row, secret)
+        except LedgerlinkError as exc:
+            return self._failed("could not hand a webhook upstream the current secret", row.topic, reason, exc)
+        _record(
+            self.session, self.integration, self.rows, row.topic, upstream_id, row.destination, self.now, self.digest
+        )
+        if upstream_id != old:
+            await self.delete_replaced(old)
+        return Repair(row.topic, reason, upstream_id)
+
+    async def delete_replaced(self, upstream_id: str) -> None:
+        """Remove a hook another one replaced; a failure is logged (the next registration removes it)."""
+        try:
+            await self.upstream.connector.delete_webhook(self.client, upstream_id)
         except LedgerlinkError as exc:
             log.warning(
-                "could not create a webhook upstream",
-                extra=_log_extra(self.integration, topic=topic, reason=reason, error=exc.message),
+                "could not delete a replaced webhook upstream",
+                extra=_log_extra(self.integration, upstream_id=upstream_id, error=exc.message),
             )
-            return Repair(topic, reason, None, exc.message)
-        _record(self.session, self.integration, self.rows, topic, upstream_id, destination, self.now)
-        return Repair(topic, reason, upstream_id)
 
 
 async def check_health(runtime: Runtime, integration_id: str, *, workspace_id: str | None = None) -> list[Repair]:
     """Compare the rows with the upstream's hooks: a missing or inactive one is marked broken and made
-    again. A disabled integration's hooks are removed instead. Returns what was repaired (or tried)."""
+    again, one signing with an old secret is handed the current one. A disabled integration's hooks
+    are removed instead. Returns what was repaired (or tried)."""
     async with runtime.sessions() as session:
         integration = await _integration(session, integration_id, workspace_id)
         await _lock(session, integration.id)
@@ -451,28 +535,25 @@ async def check_health(runtime: Runtime, integration_id: str, *, workspace_id: s
             return []
         upstream = _upstream(runtime.secrets, integration, runtime)
         connector = upstream.connector
+        digest = await _wanted_digest(integration, upstream)
         repairs: list[Repair] = []
         destination = next(iter(rows.values())).destination  # they all share one
         async with connector.client(RETRY) as client:
             hooks = {h.upstream_id: h for h in await connector.list_webhooks(client)}
-            repairer = _Repairer(session, client, integration, upstream, rows, hooks, datetime.now(UTC))
+            repairer = _Repairer(session, client, integration, upstream, rows, hooks, datetime.now(UTC), digest)
             for row in list(rows.values()):
                 hook = hooks.get(row.upstream_id)
                 row.last_checked_at = repairer.now
                 if _usable(hook, row.topic, row.destination):
                     row.status = "active"
+                    if _stale(row, digest):
+                        repairs.append(await repairer.resecret(row))
                     continue
                 row.status = "broken"
                 repair = await repairer.restore(row.topic, row.destination, "missing" if hook is None else "inactive")
                 repairs.append(repair)
                 if hook is not None and repair.upstream_id not in (None, hook.upstream_id):
-                    try:
-                        await connector.delete_webhook(client, hook.upstream_id)
-                    except LedgerlinkError as exc:
-                        log.warning(
-                            "could not delete a replaced webhook upstream",
-                            extra=_log_extra(integration, upstream_id=hook.upstream_id, error=exc.message),
-                        )
+                    await repairer.delete_replaced(hook.upstream_id)
             for topic in connector.webhook_topics():
                 if topic not in rows:  # wanted since the hooks were registered
                     repairs.append(await repairer.restore(topic, destination, "unregistered"))
@@ -483,6 +564,56 @@ async def check_health(runtime: Runtime, integration_id: str, *, workspace_id: s
                 extra=_log_extra(integration, repairs=[f"{r.topic}: {r.reason}" for r in repairs]),
             )
         return repairs
+
+
+async def _secret_state(
+    session: AsyncSession, runtime: Runtime, integration_id: str
+) -> tuple[Integration, _Upstream, str, dict[str, WebhookRegistration], list[WebhookRegistration]] | None:
+    """The integration, its upstream, the wanted digest, its rows and those signing with another secret;
+    None when nothing is to be handed (no rows, disabled, no hub-chosen secret, all up to date)."""
+    integration = await session.get(Integration, integration_id, populate_existing=True)
+    if integration is None or integration.status == "disabled":
+        return None
+    rows = await _rows(session, integration_id)
+    if not rows:
+        return None
+    upstream = _upstream(runtime.secrets, integration, runtime)
+    digest = await _wanted_digest(integration, upstream)
+    stale = [row for row in rows.values() if _stale(row, digest)]
+    if digest is None or not stale:
+        return None
+    return integration, upstream, digest, rows, stale
+
+
+async def secret_outdated(runtime: Runtime, integration_id: str) -> bool:
+    """Whether some of the integration's hooks sign with another secret than its current one."""
+    async with runtime.sessions() as session:
+        return await _secret_state(session, runtime, integration_id) is not None
+
+
+async def hand_new_secret(runtime: Runtime, integration_id: str) -> list[Repair]:
+    """Hand the hooks made with another secret than the integration's current one that secret (after its
+    credentials changed). A hook that could not be updated is reported with its error and keeps its old
+    digest, for the periodic check to repair."""
+    async with runtime.sessions() as session:
+        await _lock(session, integration_id)
+        state = await _secret_state(session, runtime, integration_id)
+        if state is None:
+            return []
+        integration, upstream, digest, rows, stale = state
+        async with upstream.connector.client(RETRY) as client:
+            repairer = _Repairer(session, client, integration, upstream, rows, {}, datetime.now(UTC), digest)
+            repairs = [await repairer.resecret(row) for row in stale]
+        await session.commit()
+    log.info(
+        "handed the integration's webhooks their new secret",
+        extra=_log_extra(
+            integration,
+            updated=sum(1 for r in repairs if r.upstream_id),
+            failed=[f"{r.topic}: {r.error}" for r in repairs if r.error],
+        ),
+    )
+    return repairs
 
 
 # --- Check Integration -------------------------------------------------------------------------------

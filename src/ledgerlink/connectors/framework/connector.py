@@ -127,6 +127,11 @@ class Connector(ABC):
         """Every hook the upstream holds for these credentials (ours and any other)."""
         raise self._no_registration()
 
+    async def update_webhook_secret(self, client: UpstreamClient, upstream_id: str, secret: str) -> bool:
+        """Give an existing hook a new secret in place; False when the upstream cannot (or the hook is
+        gone), and the hook is then made again with it."""
+        return False
+
     async def delete_webhook(self, client: UpstreamClient, upstream_id: str) -> bool:
         """Remove one hook; False when the upstream had no such hook (already gone is not an error)."""
         raise self._no_registration()

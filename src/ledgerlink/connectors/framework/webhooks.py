@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,16 +49,67 @@ class InboundNotice:
     payload: dict[str, Any] | list[Any] | None  # the parsed body
 
 
+# The hub's own credential key (a leading "_", like upstream/tokens.py's cached token) for secrets the
+# user replaced, each `{"secret", "until"}` (unix seconds).
+RETIRED_FIELD = "_retiredWebhookSecrets"
+# How long a replaced secret keeps verifying: long enough for the upstream's hooks to be handed the new
+# one (where the hub hands it over) and for deliveries already on the wire to arrive; short, because a
+# secret is often replaced for having leaked.
+SECRET_GRACE_SECONDS = 600
+
+
+def _retired(credentials: Mapping[str, Any], now: float) -> list[dict[str, Any]]:
+    """The replaced secrets still within their grace period at `now`."""
+    entries = credentials.get(RETIRED_FIELD)
+    if not isinstance(entries, list):
+        return []
+    return [
+        e
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("secret"), str)
+        and e["secret"]
+        and isinstance(e.get("until"), int | float)
+        and e["until"] > now
+    ]
+
+
 class WebhookSpec(ABC):
-    """One provider's inbound webhooks: where its secrets are, how it signs, what its bodies mean."""
+    """One provider's inbound webhooks: where its secrets are, how it signs, what its bodies mean.
+
+    A secret the user replaces keeps verifying for SECRET_GRACE_SECONDS: deliveries signed before the
+    upstream (or its hooks, where the hub hands the secret over) switched may still arrive, and some
+    upstreams never retry a refused one. `retire` keeps the replaced secrets in the stored credentials
+    when they change; `secrets` offers them after the current ones until their time is up.
+    """
 
     # Credential fields holding verification secrets (the integration's decrypted credentials).
     secret_fields: tuple[str, ...] = ()
 
-    def secrets(self, credentials: Mapping[str, Any]) -> list[str]:
-        """The verification secrets among the credentials. Empty ones are left out: an empty HMAC key
-        is public, so an integration without a secret verifies nothing."""
+    def current_secrets(self, credentials: Mapping[str, Any]) -> list[str]:
+        """The secrets the credentials hold now. Empty ones are left out: an empty HMAC key is public,
+        so an integration without a secret verifies nothing."""
         return [value for name in self.secret_fields if isinstance(value := credentials.get(name), str) and value]
+
+    def secrets(self, credentials: Mapping[str, Any], *, now: float | None = None) -> list[str]:
+        """The verification secrets: the current ones first, then those replaced within the grace period."""
+        current = self.current_secrets(credentials)
+        at = time.time() if now is None else now
+        return current + [e["secret"] for e in _retired(credentials, at) if e["secret"] not in current]
+
+    def retire(self, before: Mapping[str, Any], after: dict[str, Any], *, now: float | None = None) -> dict[str, Any]:
+        """`after` (the new credentials) keeping the secrets of `before` it replaces, and those `before`
+        still kept, until their grace period ends. Secrets back in use and expired ones are dropped."""
+        at = time.time() if now is None else now
+        current = set(self.current_secrets(after))
+        kept = [e for e in _retired(before, at) if e["secret"] not in current]
+        kept += [
+            {"secret": s, "until": at + SECRET_GRACE_SECONDS}
+            for s in self.current_secrets(before)
+            if s not in current and all(e["secret"] != s for e in kept)
+        ]
+        out = {k: v for k, v in after.items() if k != RETIRED_FIELD}
+        return {**out, RETIRED_FIELD: kept} if kept else out
 
     @abstractmethod
     def verify(self, secrets: Secrets, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> None:

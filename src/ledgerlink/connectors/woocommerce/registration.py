@@ -1,9 +1,10 @@
 """WooCommerce webhooks made by the hub: `POST /webhooks` with the secret that will sign the deliveries
 (the integration's `webhookSecret`: WooCommerce takes whatever secret the creator gives, so the hub
-chooses it), listed at `GET /webhooks`, removed with `DELETE /webhooks/{id}?force=true` (webhooks cannot
-be trashed). WooCommerce has no stock or refund topics: stock changes come as `product.updated`, a
-refund as `order.updated`. A webhook WooCommerce disabled after repeated failures, or one paused, is
-broken.
+chooses it), listed at `GET /webhooks`, given a new secret with `PUT /webhooks/{id}` (`{"secret"}`:
+WooCommerce signs each delivery as it sends it, so every later one carries the new secret), removed
+with `DELETE /webhooks/{id}?force=true` (webhooks cannot be trashed). WooCommerce has no stock or refund
+topics: stock changes come as `product.updated`, a refund as `order.updated`. A webhook WooCommerce
+disabled after repeated failures, or one paused, is broken.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def _webhook(doc: Any) -> RegisteredHook:
     )
 
 
+def _gone(exc: UpstreamRejected) -> bool:
+    body = str((exc.details or {}).get("upstreamBody") or "")
+    return exc.upstream_status == 404 or (exc.upstream_status == 400 and "_invalid_id" in body)
+
+
 class WooCommerceHookRegistration:
     """The Connector's webhook registration verbs for WooCommerce (mixed into WooCommerceConnector)."""
 
@@ -70,6 +76,17 @@ class WooCommerceHookRegistration:
             if len(rows) < PAGE:
                 return found
             page += 1
+
+    async def update_webhook_secret(self, client: UpstreamClient, upstream_id: str, secret: str) -> bool:
+        """Hand an existing webhook a new secret; False when WooCommerce has no such webhook (its
+        update answers 400 `…_invalid_id` for an unknown id, not 404)."""
+        try:
+            await client.request("PUT", f"{WEBHOOKS}/{upstream_id}", json={"secret": secret})
+        except UpstreamRejected as exc:
+            if _gone(exc):
+                return False
+            raise
+        return True
 
     async def delete_webhook(self, client: UpstreamClient, upstream_id: str) -> bool:
         try:

@@ -11,6 +11,11 @@ keys variants inside their product, so such a notice names the parent product an
 
 When a webhook is saved, WooCommerce pings its URL with the form body `webhook_id=<id>`, unsigned:
 `verify` refuses it like any unsigned delivery, `is_ping` lets the endpoint answer it without storing.
+
+The hub chooses the secret (connectors/woocommerce/registration.py), so changing it is a switch the hub
+makes: the new secret goes to the credentials, then to every hook upstream. Deliveries WooCommerce sent
+before its hook got the new secret still carry the old signature (and WooCommerce never retries a
+refused delivery): the replaced secret keeps verifying for a grace period (framework/webhooks.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 A delivery POSTs the resource as `GET /wc/v3/{resource}s/{id}` renders it (only `{"id"}` for a
 `deleted` event; a variation's own document for a variation's change, as WooCommerce does), signed
 with the webhook's secret (`X-WC-Webhook-Signature`: base64 HMAC-SHA256 of the raw body), with a new
-`X-WC-Webhook-Delivery-ID` on every attempt. WooCommerce gives the destination a minute, counts
+`X-WC-Webhook-Delivery-ID` on every attempt. WC_Webhook::deliver signs when it sends, so each attempt
+is signed with the secret the webhook has then: one changed by `PUT /webhooks/{id}` signs every later
+attempt, including those of changes made before it. WooCommerce gives the destination a minute, counts
 2xx/301/302 as delivered and disables the webhook after repeated failures (see webhooks.Webhook).
 Core WooCommerce does not retry a failed delivery; the sandbox retries on its own schedule
 (`POLICY`, scaled like every platform's) so receivers see redeliveries, each counting as a delivery.
@@ -118,7 +120,6 @@ class WooWebhooks:
         return {"topic": topic, "event_id": event_id, "subscriptions": [str(w.id) for w in targets]}
 
     def _delivery(self, webhook: Webhook, body: bytes, event_id: str) -> Delivery:
-        signed = signature(webhook.secret, body)
         store = self.webhooks
 
         def headers(_attempt: int) -> dict[str, str]:
@@ -129,7 +130,7 @@ class WooWebhooks:
                 "X-WC-Webhook-Topic": webhook.topic,
                 "X-WC-Webhook-Resource": webhook.resource,
                 "X-WC-Webhook-Event": webhook.event,
-                "X-WC-Webhook-Signature": signed,
+                "X-WC-Webhook-Signature": signature(webhook.secret, body),
                 "X-WC-Webhook-ID": str(webhook.id),
                 "X-WC-Webhook-Delivery-ID": uuid.uuid4().hex,
             }
