@@ -195,3 +195,29 @@ def test_a_marketplace_order_is_owed_by_the_marketplace_so_its_fees_and_settleme
         balance[account] = balance.get(account, 0) + debit - credit
     assert balance == {AMAZON: 0, SALES: -10000, MKT_FEES: 1500, BANK: 8500}
     assert AR not in balance
+
+
+def test_refunded_shipping_without_its_tax_leaves_the_difference_on_returns() -> None:
+    """A refund stored before the shipping's tax was kept (migration 0010) states none: on a tax-exclusive
+    order the tax it gave back is not itemised, so it stays on the explicit returns line, not on tax."""
+    order = simple_order(5000)
+    refund = Refund(
+        external_id="r_old",
+        processed_at=AT,
+        amount=1080,
+        presentment_amount=1080,
+        shipping_amount=1000,
+        shipping_presentment_amount=1000,
+    )
+    assert rows(post_refund(order, refund, ctx("shopify"), settled=True)) == [
+        ("4610", 1000, 0),
+        (RETURNS, 80, 0),
+        (AR, 0, 1080),
+    ]
+    # With the tax stated it goes back to tax payable (the order had no tax lines: the default account).
+    stated = refund.model_copy(update={"shipping_tax_amount": 80, "shipping_tax_presentment_amount": 80})
+    assert rows(post_refund(order, stated, ctx("shopify"), settled=True)) == [
+        ("2200", 80, 0),
+        ("4610", 1000, 0),
+        (AR, 0, 1080),
+    ]

@@ -1,6 +1,7 @@
 """A Shopify refund that gives shipping back, over real sockets: the sandbox serves its
 `refundShippingLines` (subtotal and tax, in both currencies) on the official schema, and a sync stores
-the refunded shipping on the canonical refund, in the shop's and the buyer's currency."""
+the refunded shipping and its tax on the canonical refund, in the shop's and the buyer's currency, and
+shows them in the order's API view. The mapper on its own sums every refunded shipping line's tax."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from ledgerlink.canonical.money import to_minor
+from ledgerlink.connectors.shopify import mappers
 from ledgerlink.models import Refund
 from tests.conftest import make_tenant
 from tests.sync_support import setup_store, sync
+from tests.test_shopify_mappers import _bag as money_bag
+from tests.test_shopify_mappers import _order as shopify_order
+from tests.test_shopify_mappers import amounts as money_amounts
 from tests.test_sync_shopify import PROVIDER, _fresh, _gql
 
 pytestmark = pytest.mark.slow
@@ -90,6 +97,26 @@ async def test_refunded_shipping_is_served_and_synced(client, runtime, sandbox, 
     assert stored.shipping_amount == to_minor(subtotal["shopMoney"]["amount"], shop) > 0
     assert stored.shipping_presentment_amount == to_minor(subtotal["presentmentMoney"]["amount"], presentment) > 0
     assert stored.amount == to_minor(refund["totalRefundedSet"]["shopMoney"]["amount"], shop)
+    tax = shipped["taxAmountSet"]
+    assert stored.shipping_tax_amount == to_minor(tax["shopMoney"]["amount"], shop) > 0
+    assert stored.shipping_tax_presentment_amount == to_minor(tax["presentmentMoney"]["amount"], presentment) > 0
+
+    # The order's API view shows the refunded shipping and its tax, in both currencies.
+    answer = await client.get(f"/v1/orders/{stored.order_id}", headers=tenant.headers)
+    assert answer.status_code == 200, answer.text
+    (shown,) = [r for r in answer.json()["data"]["refunds"] if r["id"] == stored.id]
+    for key, bag, stored_pair in (
+        ("shipping", subtotal, (stored.shipping_amount, stored.shipping_presentment_amount)),
+        ("shippingTax", tax, (stored.shipping_tax_amount, stored.shipping_tax_presentment_amount)),
+    ):
+        for side, upstream, currency, minor in zip(
+            ("shop", "presentment"), ("shopMoney", "presentmentMoney"), (shop, presentment), stored_pair, strict=True
+        ):
+            assert shown[key][side]["amountMinor"] == minor
+            assert (Decimal(shown[key][side]["amount"]), shown[key][side]["currency"]) == (
+                _amount(bag, upstream),
+                currency,
+            )
 
 
 async def test_a_partial_shipping_refund_and_refusals(sandbox):
@@ -109,3 +136,32 @@ async def test_a_partial_shipping_refund_and_refusals(sandbox):
     assert nothing.status_code == 400 and "nothing to refund" in nothing.json()["error"]
     unknown = httpx.post(f"{sandbox.base_url}/{PROVIDER}/_sandbox/orders/1/refunds", json={}, timeout=10)
     assert unknown.status_code == 404
+
+
+shipping_lines = st.lists(
+    st.tuples(
+        money_amounts, st.integers(0, 1_000_000).map(Decimal), money_amounts, st.integers(0, 100_000).map(Decimal)
+    ),
+    max_size=3,
+)
+
+
+@given(shipping_lines)
+def test_the_mapper_sums_the_tax_of_every_refunded_shipping_line(
+    lines: list[tuple[Decimal, Decimal, Decimal, Decimal]],
+) -> None:
+    order = shopify_order([(shop, presentment) for shop, presentment, _, _ in lines])
+    nodes = order["refunds"][0]["refundShippingLines"]["nodes"]
+    for node, (_, _, tax_shop, tax_presentment) in zip(nodes, lines, strict=True):
+        node["taxAmountSet"] = money_bag(tax_shop, tax_presentment)
+    (refund,) = mappers.map_order(order).refunds
+    assert refund.shipping_tax_amount == sum(to_minor(tax, "USD") for _, _, tax, _ in lines)
+    assert refund.shipping_tax_presentment_amount == sum(to_minor(tax, "JPY") for _, _, _, tax in lines)
+    assert refund.shipping_amount == sum(to_minor(shop, "USD") for shop, _, _, _ in lines)
+
+
+def test_a_refunded_shipping_line_without_a_tax_amount_gave_no_tax_back() -> None:
+    order = shopify_order([(Decimal("5.00"), Decimal("750"))])
+    del order["refunds"][0]["refundShippingLines"]["nodes"][0]["taxAmountSet"]
+    (refund,) = mappers.map_order(order).refunds
+    assert (refund.shipping_amount, refund.shipping_tax_amount, refund.shipping_tax_presentment_amount) == (500, 0, 0)

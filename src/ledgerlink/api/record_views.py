@@ -110,11 +110,15 @@ def order_view(
                 "processedAt": r.processed_at,
                 "reason": r.reason,
                 **_bag(order, r.amount, r.presentment_amount),
+                # Shipping given back, tax included exactly when the order's prices include it (taxesIncluded).
+                "shipping": _bag(order, r.shipping_amount, r.shipping_presentment_amount),
+                "shippingTax": _bag(order, r.shipping_tax_amount, r.shipping_tax_presentment_amount),
                 "lines": [
                     {
                         "orderLineId": rl.order_line_id,
                         "quantity": rl.quantity,
                         **_bag(order, rl.amount, rl.presentment_amount),
+                        "tax": _bag(order, rl.tax_amount, rl.tax_presentment_amount),
                     }
                     for rl in lines_by_refund.get(r.id, [])
                 ],

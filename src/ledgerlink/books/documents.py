@@ -242,6 +242,8 @@ def _order(
                 presentment_amount=r.presentment_amount,
                 shipping_amount=r.shipping_amount,
                 shipping_presentment_amount=r.shipping_presentment_amount,
+                shipping_tax_amount=r.shipping_tax_amount,
+                shipping_tax_presentment_amount=r.shipping_tax_presentment_amount,
                 lines=tuple(
                     rec.RefundLine(
                         line_external_id=rl.order_line_id,

@@ -101,6 +101,11 @@ class RefundLine(Record):
 
 
 class Refund(Record):
+    """Money given back on an order. `amount` is the whole refund as the source states it; the lines
+    and the shipping itemise what of it they can. `shipping_amount` is the refunded shipping at the
+    source's subtotal, which includes tax exactly when the order's prices do (like the order's own
+    shipping); `shipping_tax_amount` is the tax on it, either way."""
+
     external_id: str
     processed_at: datetime | None = None
     reason: str | None = None
@@ -109,6 +114,8 @@ class Refund(Record):
     presentment_amount: int
     shipping_amount: int = 0
     shipping_presentment_amount: int = 0
+    shipping_tax_amount: int = 0
+    shipping_tax_presentment_amount: int = 0
     lines: tuple[RefundLine, ...] = ()
 
 

@@ -62,10 +62,10 @@ def amounts_include_tax(order: Order) -> bool:
 def order_parts(order: Order) -> OrderParts:
     line_taxes = [t for line in order.lines for t in line.tax_lines]
     shipping_taxes = [t for line in order.shipping_lines for t in line.tax_lines]
-    order_taxes = _parts(order.tax_lines)
+    order_taxes = tax_parts(order.tax_lines)
     if not (line_taxes or shipping_taxes or order_taxes) and order.tax:
         order_taxes = [TaxPart("Tax", None, order.tax)]
-    taxes = grouped([*_parts(line_taxes), *_parts(shipping_taxes), *order_taxes])
+    taxes = grouped([*tax_parts(line_taxes), *tax_parts(shipping_taxes), *order_taxes])
     tolerance = 1 + len(order.lines) + len(order.shipping_lines) + len(line_taxes) + len(shipping_taxes)
     tolerance += len(order_taxes)
     includes_tax = amounts_include_tax(order)
@@ -82,7 +82,8 @@ def order_parts(order: Order) -> OrderParts:
     return OrderParts(order.total, sales, discounts, shipping, taxes, includes_tax, tolerance)
 
 
-def _parts(lines: Iterable[TaxLine]) -> list[TaxPart]:
+def tax_parts(lines: Iterable[TaxLine]) -> list[TaxPart]:
+    """The source's tax lines as parts, one each, in order."""
     return [TaxPart(t.title, t.rate, t.amount) for t in lines]
 
 

@@ -5,8 +5,9 @@ the gateway's clearing account, a gateway refund moves it back out.
     order:   Dr receivable (total)  Dr discounts  / Cr sales  Cr shipping revenue  Cr tax payable (per
              tax line as given)  [rounding line for what the source's figures leave over]
              [+ proforma fee estimates, proforma.py]
-    refund:  Dr returns and allowances  Dr tax payable  Dr shipping refunds  [Dr/Cr returns: what the
-             refund total does not itemise] / Cr receivable (refund total)
+    refund:  Dr returns and allowances  Dr tax payable (back to the order's tax lines, refund_taxes.py)
+             Dr shipping refunds (net of its tax)  [Dr/Cr returns: what the refund total does not
+             itemise] / Cr receivable (refund total)
 
 Pure functions: a document in, an entry (or None: nothing to post) out. Entries are in the order's
 shop currency (the books' currency, canonical/currencies.py), the buyer's presentment amount kept on
@@ -24,9 +25,10 @@ from ledgerlink.ledger.accounts import AccountRole
 from ledgerlink.ledger.context import PostingContext, day
 from ledgerlink.ledger.entries import ForeignAmount, JournalEntry, SourceKind
 from ledgerlink.ledger.errors import PostingError
-from ledgerlink.ledger.lines import Lines, allocate
-from ledgerlink.ledger.order_parts import TaxPart, amounts_include_tax, grouped, order_parts
+from ledgerlink.ledger.lines import Lines
+from ledgerlink.ledger.order_parts import TaxPart, amounts_include_tax, order_parts
 from ledgerlink.ledger.proforma import accrue_estimates, proforma_fees
+from ledgerlink.ledger.refund_taxes import refund_taxes
 from ledgerlink.ledger.revisions import repost
 
 
@@ -62,17 +64,19 @@ def post_order(order: Order, ctx: PostingContext) -> JournalEntry | None:
 
 def post_refund(order: Order, refund: Refund, ctx: PostingContext, *, settled: bool) -> JournalEntry | None:
     """The refund's credit note, once the refund has settled (None before, or when credits are not
-    synced). Line amounts include tax exactly when the order's do."""
+    synced). Line and shipping amounts include tax exactly when the order's do; their tax goes back to
+    the tax accounts the order credited it to."""
     if not settled or not ctx.settings.sync_sales_credit_to_accounting:
         return None
     if refund.processed_at is None:
         raise PostingError(f"refund {refund.external_id} has no processed date")
     includes_tax = amounts_include_tax(order)
     goods = sum(r.amount - r.tax_amount if includes_tax else r.amount for r in refund.lines)
+    shipping = refund.shipping_amount - refund.shipping_tax_amount if includes_tax else refund.shipping_amount
     lines = Lines()
     lines.debit(ctx.account(AccountRole.RETURNS), goods, "returned goods")
-    _tax_lines(lines, ctx.accounts, _refund_taxes(order, refund), reverse=True)
-    lines.debit(ctx.account(AccountRole.SHIPPING_REFUNDS), refund.shipping_amount, "shipping refunded")
+    _tax_lines(lines, ctx.accounts, refund_taxes(order, refund), reverse=True)
+    lines.debit(ctx.account(AccountRole.SHIPPING_REFUNDS), shipping, "shipping refunded")
     unitemised = refund.amount - lines.imbalance
     lines.debit(ctx.account(AccountRole.RETURNS), unitemised, "refund total not itemised (allowance or fee kept)")
     name = f"Refund {refund.external_id} of {_order_name(order)}"
@@ -104,21 +108,6 @@ def _tax_lines(lines: Lines, accounts: AccountMap, taxes: Iterable[TaxPart], *, 
         memo = f"tax {code}: {tax.title}{rate}" if code else f"tax: {tax.title}{rate}"
         amount = -tax.amount if reverse else tax.amount
         lines.credit(accounts.tax_account(code), amount, memo)
-
-
-def _refund_taxes(order: Order, refund: Refund) -> tuple[TaxPart, ...]:
-    """Each refund line's tax split over the tax lines of the order line it returns (else the order's)."""
-    order_taxes = order_parts(order).taxes or (TaxPart("Tax", None, 0),)
-    by_line = {line.external_id: line.tax_lines for line in order.lines}
-    parts = []
-    for returned in refund.lines:
-        if not returned.tax_amount:
-            continue
-        given = by_line.get(returned.line_external_id or "") or ()
-        basis = [TaxPart(t.title, t.rate, t.amount) for t in given] or list(order_taxes)
-        for part, amount in zip(basis, allocate(returned.tax_amount, [p.amount for p in basis]), strict=True):
-            parts.append(TaxPart(part.title, part.rate, amount))
-    return grouped(parts)
 
 
 def _presentment(order: Order, amount: int) -> ForeignAmount | None:

@@ -71,8 +71,12 @@ class Refund(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     # The total given back, lines + shipping + adjustments, as the source states it.
     amount: Mapped[Money]
     presentment_amount: Mapped[Money]
+    # The shipping given back, at the source's subtotal (tax included exactly when the order's prices
+    # include it), and the tax on that shipping.
     shipping_amount: Mapped[Money] = mapped_column(default=0)
     shipping_presentment_amount: Mapped[Money] = mapped_column(default=0)
+    shipping_tax_amount: Mapped[Money] = mapped_column(default=0)
+    shipping_tax_presentment_amount: Mapped[Money] = mapped_column(default=0)
     processed_at: Mapped[datetime | None]
 
 

@@ -171,6 +171,8 @@ def _children(
             presentment_amount=refund.presentment_amount,
             shipping_amount=refund.shipping_amount,
             shipping_presentment_amount=refund.shipping_presentment_amount,
+            shipping_tax_amount=refund.shipping_tax_amount,
+            shipping_tax_presentment_amount=refund.shipping_tax_presentment_amount,
             processed_at=refund.processed_at,
         )
         for n, rl in enumerate(refund.lines):

@@ -13,9 +13,8 @@ lines' part: a discount code takes the cart part when there is one, else the lin
 is listed as automatic. An amount that is not a number fails the record.
 
 Refunds: a refund's lines and its refunded shipping lines (`refundShippingLines`) are each read at their
-subtotal, which includes tax exactly when the order's prices do. The canonical refund has no field for
-the tax on refunded shipping (`taxAmountSet`), so where prices exclude tax that part of the refund stays
-in its total only.
+subtotal, which includes tax exactly when the order's prices do, with their tax beside it (a line's
+`totalTaxSet`, a shipping line's `taxAmountSet`), so the books can give each back to where the order put it.
 
 Inventory: the hub's `reserved` is everything at a location that is not available (Shopify's committed,
 reserved, safety stock, damaged…: on_hand - available), so the hub's available equals Shopify's.
@@ -253,9 +252,10 @@ def _refund(refund: dict[str, Any], money: Money) -> rec.Refund:
                 restock_type=str(item["restockType"]).lower() if item.get("restockType") else None,
             )
         )
-    shipping = (0, 0)
+    shipping, shipping_tax = (0, 0), (0, 0)
     for line in _nodes(refund.get("refundShippingLines")):
         shipping = _plus(shipping, money.pair(line["subtotalAmountSet"]))
+        shipping_tax = _plus(shipping_tax, money.pair(line.get("taxAmountSet")))
     return rec.Refund(
         external_id=numeric_id(refund["id"]),
         processed_at=utc_time(refund.get("processedAt") or refund.get("createdAt")),
@@ -264,6 +264,8 @@ def _refund(refund: dict[str, Any], money: Money) -> rec.Refund:
         presentment_amount=amount[1],
         shipping_amount=shipping[0],
         shipping_presentment_amount=shipping[1],
+        shipping_tax_amount=shipping_tax[0],
+        shipping_tax_presentment_amount=shipping_tax[1],
         lines=tuple(lines),
     )
 
