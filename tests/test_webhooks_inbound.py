@@ -3,6 +3,7 @@ into the upstream's newest state (BigCommerce light payloads fetched from its sa
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -174,3 +175,31 @@ async def test_the_fast_lane_keeps_the_api_conventions(client: httpx.AsyncClient
     assert r.headers["x-request-id"].startswith("req_")
     r = await client.post("/direct/webhook/big-commerce/order/short", content=b"{}")  # not a token: FastAPI's 400
     assert_error(r, 400, "VALIDATION_ERROR")
+
+
+async def test_a_nul_in_a_payload_id_neither_fails_its_batch_nor_alters_the_stored_body(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    """PostgreSQL's text holds no NUL; a delivery whose event id carries one is stored with the rest of
+    its batch, its raw body byte for byte, and its redelivery is still known as a duplicate."""
+    iid = await _integration(
+        client,
+        tenant,
+        "shopify",
+        {"shopDomain": "ledger-test.myshopify.com", "accessToken": "shpat_abcdefgh", "webhookSecret": SHOP_SECRET},
+    )
+    odd = json.dumps(
+        {"id": 820982911946154510, "note": "nul \u0000 inside", "updated_at": "2026-11-25T10:00:00Z"}
+    ).encode()
+    plain = json.dumps({"id": 820982911946154509, "updated_at": "2026-11-25T10:00:00Z"}).encode()
+    url = f"/v1/webhooks/inbound/{iid}"
+    answers = await asyncio.gather(
+        client.post(url, content=odd, headers=_shopify_headers(odd, event_id="evt-nul\u0000")),
+        client.post(url, content=plain, headers=_shopify_headers(plain, event_id="evt-plain")),
+    )
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    async with runtime.sessions() as session:
+        bodies = set((await session.execute(select(InboxEvent.body).where(InboxEvent.integration_id == iid))).scalars())
+    assert bodies == {odd, plain}
+    again = await client.post(url, content=odd, headers=_shopify_headers(odd, event_id="evt-nul\u0000"))
+    assert again.status_code == 200 and again.json()["data"]["duplicate"] is True

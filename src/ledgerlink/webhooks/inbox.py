@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.types.json import Jsonb
+import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -45,7 +45,10 @@ def drain_lock(integration_id: str) -> str:
     return f"{_LOCK_PREFIX}{integration_id}"
 
 
-_COLUMNS = {  # webhook_inbox column -> the array type its values travel as
+# webhook_inbox's columns as a batch's rows travel: one JSON document (orjson renders it in C; psycopg
+# renders arrays of text, and escapes them, element by element in Python: a fifth of a request's CPU),
+# the raw body as hex (JSON holds text only).
+_COLUMNS = {
     "id": "text",
     "workspace_id": "text",
     "integration_id": "text",
@@ -53,14 +56,15 @@ _COLUMNS = {  # webhook_inbox column -> the array type its values travel as
     "dedupe_key": "text",
     "topic": "text",
     "headers": "jsonb",
-    "body": "bytea",
+    "body": "text",
     "resource": "text",
     "external_id": "text",
 }
 _STORE = f"""
     WITH stored AS (
         INSERT INTO webhook_inbox ({", ".join(_COLUMNS)})
-        SELECT * FROM unnest({", ".join(f"%({c})s::{t}[]" for c, t in _COLUMNS.items())})
+        SELECT {", ".join("decode(r.body, 'hex')" if c == "body" else f"r.{c}" for c in _COLUMNS)}
+          FROM jsonb_to_recordset(%(rows)s::jsonb) AS r({", ".join(f"{c} {t}" for c, t in _COLUMNS.items())})
         ON CONFLICT (integration_id, dedupe_key) DO NOTHING
         RETURNING id, integration_id
     ), drains AS ({
@@ -149,8 +153,11 @@ class InboxWriter:
 
     async def _insert(self, rows: list[dict[str, Any]]) -> set[str]:
         """Insert the rows not stored yet and queue their integrations' drains; the ids inserted."""
-        params = {column: [row.get(column) for row in rows] for column in _COLUMNS}
-        params["headers"] = [Jsonb(headers) for headers in params["headers"]]
+        document = orjson.dumps([{**row, "body": row["body"].hex()} for row in rows]).decode()
+        # PostgreSQL's text holds no NUL: an id or topic carrying one (JSON's \u0000) would fail the
+        # whole batch, so it is stored as U+FFFD (the same way every time: redeliveries still match).
+        document = document.replace("\\u0000", "\\ufffd")
+        params = {"rows": document}
         async with self.runtime.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             driver = (await autocommit.get_raw_connection()).driver_connection
