@@ -8,6 +8,7 @@ little after (never past order `i + 1`'s creation), so `updated_at` filters are 
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -104,8 +105,13 @@ TAX_BY_COUNTRY = {
 }
 
 
+@functools.cache
+def _quantum(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
+
+
 def money(value: Decimal, decimals: int = 2) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return value.quantize(_quantum(decimals), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
