@@ -150,9 +150,12 @@ class PayoutItem(Record):
 
 
 class Payout(Record):
+    """Money moved between the processor's (or marketplace's) balance and the bank: positive when it
+    pays the bank, negative when it debits it (an Amazon settlement whose fees outweighed its sales)."""
+
     external_id: str
     status: PayoutStatus
-    amount: Minor = Field(ge=0)
+    amount: Minor
     currency: Currency
     occurred_at: datetime
     arrival_at: datetime | None = None

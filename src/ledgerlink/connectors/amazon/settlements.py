@@ -7,8 +7,8 @@ items, one per event: its charges, promotions and withheld taxes as the gross (`
 kept in fees as `fee`, their sum as `net`, and the AmazonOrderId as source. The payout is the group's
 OriginalTotal in its currency, dated when the funds were transferred, `paid` once FundTransferStatus
 says the transfer succeeded. A BeginningBalance carried into the group is an item of its own, so the
-items add up to the total; a group that charged the seller (a negative total) fails to map, visibly,
-as a payout cannot be negative (canonical/payments.py).
+items add up to the total. A group that charged the seller (fees over sales: a negative total) is a
+payout that debits the bank.
 
 Item keys: a dated event is keyed as the fee stream keys it (fees.event_id), so its recorded fees are
 found by the same id; an undated event (a ServiceFeeEvent) by its group and content, so reading the
@@ -180,8 +180,6 @@ def map_settlement(group: Mapping[str, Any]) -> pay.Payout:
     total = group["OriginalTotal"]
     currency = str(total["CurrencyCode"]).upper()
     amount = _minor(total, currency)
-    if amount < 0:
-        raise ValueError(f"settlement {group_id} charged the seller {amount} minor units: not a payout")
     items = [_item(event, currency) for event in group["_events"]]
     beginning = _minor(group["BeginningBalance"], currency) if group.get("BeginningBalance") else 0
     if beginning:
