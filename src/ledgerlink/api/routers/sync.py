@@ -54,6 +54,14 @@ def _end(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value, time.max, UTC)
 
 
+def _window(date_range: DateRange | None, sync_type: str) -> tuple[str, datetime | None, datetime | None]:
+    """A request's dateRange and syncType as a run's (sync type, since, until): a start date makes it a
+    full sync of that range."""
+    dates = date_range or DateRange()
+    since = _start(dates.from_)
+    return ("full" if since else sync_type), since, _end(dates.to)
+
+
 class SyncBody(StrictBody):
     integrationId: str = Field(pattern=r"^int_[0-9a-z]{26}$")
     credentials: dict[str, Any] | None = Field(default=None, description="Replaces stored credentials first")
@@ -104,17 +112,16 @@ async def _start_sync(
         filters["fulfillmentStatus"] = body.fulfillmentStatus
     if body.publishedStatus and body.publishedStatus != "any":
         filters["publishedStatus"] = body.publishedStatus
-    date_range = body.dateRange or DateRange()
-    since = _start(date_range.from_)
+    sync_type, since, until = _window(body.dateRange, body.syncType)
     run = await runs.start_run(
         session,
         principal.workspace_id,
         integration.id,
         runs.RunRequest(
             stream=stream,
-            sync_type="full" if since else body.syncType,
+            sync_type=sync_type,
             since=since,
-            until=_end(date_range.to),
+            until=until,
             filters=filters,
             page_size=body.batchSize,
         ),
@@ -177,8 +184,7 @@ async def sync_payments(
     integration = await provider_integration(
         session, runtime, principal.workspace_id, providerId, body.integrationId, body.credentials
     )
-    date_range = body.dateRange or DateRange()
-    since = _start(date_range.from_)
+    sync_type, since, until = _window(body.dateRange, body.syncType)
     lead = await payment_runs.start_payment_sync(
         session,
         principal.workspace_id,
@@ -189,9 +195,9 @@ async def sync_payments(
             "includeFees": body.includeFees,
             "includePayouts": body.includePayouts,
         },
-        sync_type="full" if since else body.syncType,
+        sync_type=sync_type,
         since=since,
-        until=_end(date_range.to),
+        until=until,
         page_size=body.batchSize,
     )
     return ok(await _run_view(session, lead))
@@ -242,16 +248,15 @@ async def sync_amazon_fees(
     integration = await provider_integration(
         session, runtime, principal.workspace_id, "amazon", body.integrationId, body.credentials
     )
-    date_range = body.dateRange or DateRange()
-    since = _start(date_range.from_)
+    sync_type, since, until = _window(body.dateRange, body.syncType)
     lead = await payment_runs.start_grouped_runs(
         session,
         principal.workspace_id,
         integration.id,
         ["fees", "payouts"],
-        sync_type="full" if since else body.syncType,
+        sync_type=sync_type,
         since=since,
-        until=_end(date_range.to),
+        until=until,
         page_size=body.batchSize,
     )
     return ok(await _run_view(session, lead))
@@ -274,17 +279,16 @@ async def sync_stream(
     principal: Principal = Depends(requires("write:integrations")),
     session: AsyncSession = Depends(db_session),
 ) -> dict[str, Any]:
-    date_range = body.dateRange or DateRange()
-    since = _start(date_range.from_)
+    sync_type, since, until = _window(body.dateRange, body.syncType)
     run = await runs.start_run(
         session,
         principal.workspace_id,
         integrationId,
         runs.RunRequest(
             stream=body.stream,
-            sync_type="full" if since else body.syncType,
+            sync_type=sync_type,
             since=since,
-            until=_end(date_range.to),
+            until=until,
             page_size=body.batchSize,
         ),
     )
