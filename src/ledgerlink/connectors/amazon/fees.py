@@ -51,14 +51,19 @@ def fee_slices(window: SyncWindow) -> list[SyncWindow]:
     return finance_slices(window, window.since or EARLIEST)
 
 
-def fee_params(window: SyncWindow) -> dict[str, Any]:
+def range_params(window: SyncWindow, after: str, before: str) -> dict[str, Any]:
+    """A Finances read of the window: its bounds under the operation's names, at most 100 a page."""
     args: dict[str, Any] = {
-        "PostedAfter": sp_time(window.since or EARLIEST),
+        after: sp_time(window.since or EARLIEST),
         "MaxResultsPerPage": min(max(window.page_size, 1), 100),
     }
     if window.until is not None:
-        args["PostedBefore"] = sp_time(window.until)
+        args[before] = sp_time(window.until)
     return args
+
+
+def fee_params(window: SyncWindow) -> dict[str, Any]:
+    return range_params(window, "PostedAfter", "PostedBefore")
 
 
 def fee_components(event: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

@@ -31,7 +31,7 @@ from urllib.parse import quote
 from ledgerlink.canonical import payments as pay
 from ledgerlink.canonical.money import to_minor
 from ledgerlink.connectors.amazon import fees
-from ledgerlink.connectors.amazon.orders import EARLIEST, sp_time
+from ledgerlink.connectors.amazon.orders import EARLIEST
 from ledgerlink.connectors.framework.parsing import required_time
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import UpstreamClient
@@ -68,13 +68,7 @@ def group_slices(window: SyncWindow) -> list[SyncWindow]:
 
 
 def group_params(window: SyncWindow) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "FinancialEventGroupStartedAfter": sp_time(window.since or EARLIEST),
-        "MaxResultsPerPage": min(max(window.page_size, 1), 100),
-    }
-    if window.until is not None:
-        args["FinancialEventGroupStartedBefore"] = sp_time(window.until)
-    return args
+    return fees.range_params(window, "FinancialEventGroupStartedAfter", "FinancialEventGroupStartedBefore")
 
 
 def closed_groups(body: Any) -> list[Any]:
