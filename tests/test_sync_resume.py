@@ -13,8 +13,11 @@ from ledgerlink.models import SyncRun
 from tests.conftest import SANDBOX_ORDERS, make_tenant
 from tests.sync_support import setup_store, start, stored_orders_and_refs
 from tests.test_jobs_recovery import _start_worker
+from tests.test_sync_bigcommerce import ROOMY as ROOMY_QUOTA
+from tests.test_sync_shopify import ROOMY as ROOMY_BUCKET
 
 pytestmark = pytest.mark.slow
+LIMITS = {"shopify": ("/_sandbox/throttle", ROOMY_BUCKET), "bigcommerce": ("/_sandbox/rate-limit", ROOMY_QUOTA)}
 
 
 async def _run(runtime, run_id: str) -> SyncRun:
@@ -39,12 +42,16 @@ def _idle_sync_queue(database_url: str) -> None:
         conn.execute("DELETE FROM procrastinate_jobs WHERE queue_name = 'sync' AND status = 'todo'")
 
 
-async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, database_url, secret_key, tmp_path):
+@pytest.mark.parametrize("provider", ["woocommerce", "shopify", "bigcommerce"])
+async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, database_url, secret_key, tmp_path, provider):
     _idle_sync_queue(database_url)
-    sandbox.reset("woocommerce")
+    sandbox.reset(provider)
     tenant = await make_tenant(runtime)
-    iid = await setup_store(client, tenant.headers, "woocommerce", sandbox.credentials("woocommerce"))
-    sandbox.faults("woocommerce", latency_ms=120)  # slow enough to be killed in the middle
+    iid = await setup_store(client, tenant.headers, provider, sandbox.credentials(provider))
+    # Limits that let the run go at the pace of the latency, not of the plan's quota.
+    if provider in LIMITS:
+        sandbox.control(provider, "POST", LIMITS[provider][0], json=LIMITS[provider][1])
+    sandbox.faults(provider, latency_ms=120)  # slow enough to be killed in the middle
     log = tmp_path / "workers.log"
     first = _start_worker(database_url, secret_key, log)
     second = None
@@ -55,7 +62,7 @@ async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, databa
         first.wait(10)
         killed_at = await _run(runtime, run_id)
         assert killed_at.status == "running" and killed_at.token is not None and before.pages >= 3
-        sandbox.faults("woocommerce", latency_ms=0)
+        sandbox.faults(provider, latency_ms=0)
         second = _start_worker(database_url, secret_key, log)
         run = await _wait(runtime, run_id, lambda r: r.status not in ("queued", "running"), 90)
     except AssertionError:
@@ -66,8 +73,10 @@ async def test_run_resumes_after_worker_sigkill(client, runtime, sandbox, databa
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 proc.wait(15)
-        sandbox.reset("woocommerce")
-    assert run.status == "completed_with_errors", (run.status, run.error_message)
+        sandbox.reset(provider)
+        if provider in LIMITS:
+            sandbox.control(provider, "DELETE", LIMITS[provider][0])
+    assert run.status == "completed_with_errors", (run.status, run.error_message)  # the malformed orders
     assert run.attempts == 2
     assert run.processed == SANDBOX_ORDERS  # every record counted once across both workers
     orders, refs = await stored_orders_and_refs(runtime, tenant.workspace_id, iid)
