@@ -29,7 +29,7 @@ from ledgerlink.connectors.woocommerce.webhooks import WEBHOOKS
 from ledgerlink.models import InboxEvent, Integration, WebhookRegistration
 from ledgerlink.reactions import react
 from ledgerlink.runtime import Runtime
-from ledgerlink.webhooks import registration
+from ledgerlink.webhooks import hook_secrets, registration, secret_handover
 from ledgerlink.webhooks.registration_tasks import check_all
 from tests.conftest import Sandbox, Tenant
 from tests.helpers import assert_error
@@ -191,7 +191,7 @@ async def test_a_new_secret_reaches_the_hooks_and_the_stores_next_change_is_veri
     old = await _secret(runtime, iid)
     before = await store.hooks(destination)
     assert len(before) == len(TOPICS) and {w["secret"] for w in before.values()} == {old}
-    assert set((await _digests(runtime, iid)).values()) == {registration.secret_digest(iid, old)}
+    assert set((await _digests(runtime, iid)).values()) == {hook_secrets.secret_digest(iid, old)}
 
     new = f"rotated-{secrets.token_urlsafe(24)}"
     await _change_secret(client, tenant, iid, new)
@@ -203,7 +203,7 @@ async def test_a_new_secret_reaches_the_hooks_and_the_stores_next_change_is_veri
     assert after.keys() == before.keys()  # updated in place: nothing registered again
     assert {w["secret"] for w in after.values()} == {new}
     assert {w["status"] for w in after.values()} == {"active"}
-    assert set((await _digests(runtime, iid)).values()) == {registration.secret_digest(iid, new)}
+    assert set((await _digests(runtime, iid)).values()) == {hook_secrets.secret_digest(iid, new)}
 
     order_id = await store.an_order()
     since = time.time() - 1
@@ -234,19 +234,19 @@ async def test_the_health_check_repairs_hooks_left_with_an_old_secret(
     await _change_secret(client, tenant, iid, new)
     sandbox.faults("woocommerce", fail_next=40, error_status=503)  # the store is down during the hand-over
     try:
-        failed = await registration.hand_new_secret(runtime, iid)
+        failed = await secret_handover.hand_new_secret(runtime, iid)
     finally:
         sandbox.reset("woocommerce")
     assert len(failed) == len(TOPICS) and all(r.upstream_id is None and r.error for r in failed)
     assert {w["secret"] for w in (await store.hooks(destination)).values()} == {old}
-    assert set((await _digests(runtime, iid)).values()) == {registration.secret_digest(iid, old)}
-    assert await registration.secret_outdated(runtime, iid)
+    assert set((await _digests(runtime, iid)).values()) == {hook_secrets.secret_digest(iid, old)}
+    assert await secret_handover.secret_outdated(runtime, iid)
 
     counts = await check_all(runtime)  # the periodic check
     assert counts["repaired"] >= len(TOPICS)
     hooks = await store.hooks(destination)
     assert set(hooks) == ids and {w["secret"] for w in hooks.values()} == {new}
-    assert set((await _digests(runtime, iid)).values()) == {registration.secret_digest(iid, new)}
+    assert set((await _digests(runtime, iid)).values()) == {hook_secrets.secret_digest(iid, new)}
     assert await registration.check_health(runtime, iid) == []  # nothing left to repair
 
 
@@ -260,7 +260,7 @@ async def test_a_hook_gone_upstream_is_made_again_with_the_new_secret(
     await _change_secret(client, tenant, iid, new)
     assert (await store.call("DELETE", f"/webhooks/{lost}", params={"force": "true"})).status_code == 200
 
-    repairs = await registration.hand_new_secret(runtime, iid)
+    repairs = await secret_handover.hand_new_secret(runtime, iid)
     assert len(repairs) == len(TOPICS) and all(r.error is None and r.reason == "secret" for r in repairs)
     hooks = await store.hooks(destination)
     assert len(hooks) == len(TOPICS) and lost not in hooks  # the lost one's topic has a new hook
@@ -289,7 +289,7 @@ async def test_nothing_is_registered_or_updated_again_while_the_secret_is_unchan
     )
     assert r.status_code == 200, r.text
     assert (await react(runtime))["secrets_handed"] == 0
-    assert not await registration.secret_outdated(runtime, iid)
+    assert not await secret_handover.secret_outdated(runtime, iid)
     assert await registration.check_health(runtime, iid) == []
     again = await client.post(
         f"/v1/integrations/{iid}/webhooks/register", headers=tenant.headers, json={"publicUrl": hub}
@@ -312,7 +312,7 @@ async def test_hooks_registered_before_their_secret_was_recorded_are_handed_it_o
     repairs = await registration.check_health(runtime, iid)
     assert sorted((r.topic, r.reason, r.error) for r in repairs) == sorted((t, "secret", None) for t in TOPICS)
     assert {r.upstream_id for r in repairs} == ids
-    assert set((await _digests(runtime, iid)).values()) == {registration.secret_digest(iid, secret)}
+    assert set((await _digests(runtime, iid)).values()) == {hook_secrets.secret_digest(iid, secret)}
     assert await registration.check_health(runtime, iid) == []
 
 

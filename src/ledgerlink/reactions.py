@@ -7,7 +7,7 @@
   They are removed with the integration (disable, delete) or on request, not when the setting
   goes off, so hooks someone registered by hand are never taken away behind their back.
 - `integration.updated` with changed credentials: where the hub chose the secret the hooks sign with
-  (WooCommerce) and it changed, the hooks upstream are handed the new one (webhooks/registration.py).
+  (WooCommerce) and it changed, the hooks upstream are handed the new one (webhooks/secret_handover.py).
   Not before every process verifies with it: receivers cache an integration's secrets for
   `receive.TTL_SECONDS`, and a delivery signed with the new secret that reached one still holding the
   old would be refused (WooCommerce does not redeliver). The change is committed once its event is
@@ -133,19 +133,19 @@ async def _register(runtime: Runtime, events: list[Any]) -> int:
 
 
 async def _hand_secrets(runtime: Runtime, events: list[Any]) -> int:
-    from ledgerlink.webhooks import registration
+    from ledgerlink.webhooks import secret_handover
 
     changed = {
         e.integration_id for e in events if e.integration_id and "credentials" in (e.data or {}).get("changed", ())
     }
-    outdated = [i for i in sorted(changed) if await registration.secret_outdated(runtime, i)]
+    outdated = [i for i in sorted(changed) if await secret_handover.secret_outdated(runtime, i)]
     if not outdated:
         return 0
     await asyncio.sleep(TTL_SECONDS)  # every receiver has read the new secret by then
     handed = 0
     for integration_id in outdated:
         try:
-            repairs = await registration.hand_new_secret(runtime, integration_id)
+            repairs = await secret_handover.hand_new_secret(runtime, integration_id)
         except LedgerlinkError as exc:
             log.warning(
                 "handing the webhooks their new secret failed",

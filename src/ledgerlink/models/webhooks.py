@@ -68,7 +68,7 @@ class WebhookRegistration(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     # active | broken (missing or inactive upstream: the health check repairs it)
     status: Mapped[str] = mapped_column(String(20), server_default="active")
     last_checked_at: Mapped[datetime | None]
-    # Where the hub chose the secret the hook signs with: a digest (webhooks/registration.py's
+    # Where the hub chose the secret the hook signs with: a digest (webhooks/hook_secrets.py's
     # `secret_digest`, never the secret) of the one it was made or last updated with, so a changed
     # secret can be pushed to the hooks still signing with the old one. None: not known (made before
     # it was recorded, or the upstream chooses its own secret).

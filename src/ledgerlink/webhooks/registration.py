@@ -1,17 +1,11 @@
-"""Our webhooks at the upstream platforms: created, kept, checked and removed (issue 4, "Registration at
-the provider" and seed 004's "Check Integration").
+"""Our webhooks at the upstream platforms: created, kept and removed (issue 4, "Registration at the
+provider").
 
 Each integration gets one hook per topic its connector names (`Connector.webhook_topics`), all
-delivering to one destination: `{public URL}/v1/webhooks/inbound/{integrationId}`, or for BigCommerce
-seed 004's `{public URL}/direct/webhook/big-commerce/order/{token}`, where the token is a secret made
-once per integration (kept as its SHA-256 to look it up and encrypted to rebuild the URL). The hooks
-the hub made are rows of `webhook_registrations` (topic, upstream id, destination, active | broken).
-
-Where the hub chooses the secret that signs the deliveries (`Connector.hub_chooses_webhook_secret`,
-WooCommerce), each row also keeps a digest of the secret its hook was made with (`secret_digest`: salted
-scrypt, never the secret). A hook whose digest is not the current secret's still signs with an old one,
-so every delivery it makes would be refused: it is handed the current secret, in place where the
-connector can update a hook's secret (`update_webhook_secret`), else made again and the old one removed.
+delivering to one destination (destinations.py). The hooks the hub made are rows of
+`webhook_registrations` (topic, upstream id, destination, active | broken). Where the hub chooses the
+secret that signs the deliveries (WooCommerce), each row also keeps a digest of the secret its hook was
+made with, and a hook signing with an old one is handed the current one (hook_secrets.py).
 
 - `register_all` is idempotent: it lists the upstream's hooks first and keeps a registered hook that
   still exists and is active, adopts an active hook of ours the rows lost, creates what is missing,
@@ -19,36 +13,29 @@ connector can update a hook's secret (`update_webhook_secret`), else made again 
   a duplicate delivering to us).
 - `check_health` finds hooks that are missing or inactive upstream, marks them broken, creates them
   again and says what it repaired; a disabled integration's leftover hooks are removed instead. Hooks
-  left signing with an old secret (the hand-over below failed or never ran) are handed the current one.
-- `hand_new_secret` runs right after an integration's credentials change (the reaction to its
-  `integration.updated` event, reactions.py); what it could not update the periodic check repairs.
+  left signing with an old secret (the hand-over after a credentials change, secret_handover.py, failed
+  or never ran) are handed the current one.
 - `unregister_all` removes the hooks upstream (one already gone is fine) and their rows.
 - `release_hooks` is the best-effort removal when an integration is disabled or removed: it never
   fails the caller; what could not be removed stays as a `broken` row, logged, for the periodic check
   to remove later.
-- `check_integration` sends a made-up delivery signed as the upstream signs it to the registered
-  destination over HTTP, as the upstream would reach it, and reports whether it was stored, with the
-  latency. Its topic is one nothing acts on, so a check never changes data.
 
-Every operation on one integration's hooks holds a transaction-scoped advisory lock on it, so two of
-them (a request and the periodic check) never create the same hook twice.
+Seed 004's "Check Integration" builds on `check_health` (integration_check.py).
+
+Every operation on one integration's hooks holds a transaction-scoped advisory lock on it (`_lock`, here
+with the other internals the hand-over and the check share), so two of them (a request and the periodic
+check) never create the same hook twice.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-import re
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,76 +45,23 @@ from ledgerlink.connectors.registry import get_provider
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, NotFound
 from ledgerlink.ids import new_id
 from ledgerlink.integrations.service import decrypt_credentials, get_integration
-from ledgerlink.models import InboxEvent, Integration, WebhookRegistration
+from ledgerlink.models import Integration, WebhookRegistration
 from ledgerlink.runtime import Runtime
 from ledgerlink.secrets_box import SecretBox
-from ledgerlink.upstream.client import network_policy
-from ledgerlink.upstream.network import GuardedTransport
 from ledgerlink.upstream.policy import RetryPolicy
-from ledgerlink.webhooks.receive import token_hash
+from ledgerlink.webhooks.destinations import (
+    TOKEN_PROVIDERS,
+    destination_url,
+    ensure_inbound_token,
+    masked_destination,
+    public_base,
+)
+from ledgerlink.webhooks.hook_secrets import _hand_secret, _stale, _wanted_digest
 
 log = logging.getLogger(__name__)
 
-INBOUND_PATH = "/v1/webhooks/inbound/"
-BIGCOMMERCE_PATH = "/direct/webhook/big-commerce/order/"
-TOKEN_PROVIDERS = frozenset({"bigcommerce"})  # whose destination carries the integration's secret token
 # Someone usually waits on these calls: a short retry, not a sync's patience.
 RETRY = RetryPolicy(attempts=2, rate_limit_waits=2, max_delay=2, max_wait=5)
-CHECK_TIMEOUT_SECONDS = 15.0  # what the upstreams give a destination, about
-_TOKEN_IN_PATH = re.compile(rf"({re.escape(BIGCOMMERCE_PATH)})([^/?#]+)")
-# scrypt's cost for the secret digests: about 50 ms here, once per integration per operation. A secret a
-# person typed may be guessable, and a fast hash beside the encrypted credentials would give it away.
-_DIGEST_COST = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-
-
-# --- addresses ---------------------------------------------------------------------------------------
-
-
-def public_base(runtime: Runtime, override: str | None = None) -> str:
-    """The hub's public address (the request's `publicUrl`, else LEDGERLINK_PUBLIC_URL), checked."""
-    base = override or runtime.settings.public_url
-    if not base:
-        raise ConfigurationError(
-            "no public URL is configured: the upstream platforms deliver webhooks over the internet and need "
-            "an address that reaches this hub; set LEDGERLINK_PUBLIC_URL (e.g. https://hub.example.com) "
-            "or pass publicUrl",
-            {"setting": "LEDGERLINK_PUBLIC_URL"},
-        )
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigurationError(
-            "the public URL must be an absolute http(s) URL without query or fragment", {"publicUrl": base}
-        )
-    if parts.username or parts.password:
-        raise ConfigurationError("the public URL must not carry credentials", {"publicUrl": "****"})
-    return base.rstrip("/")
-
-
-def destination_url(public_base_url: str, integration: Integration, token: str | None = None) -> str:
-    """Where the integration's hooks deliver (BigCommerce: seed 004's token address)."""
-    base = public_base_url.rstrip("/")
-    if integration.provider in TOKEN_PROVIDERS:
-        if not token:
-            raise ValueError(f"a {integration.provider} destination needs the integration's inbound token")
-        return f"{base}{BIGCOMMERCE_PATH}{token}"
-    return f"{base}{INBOUND_PATH}{integration.id}"
-
-
-def masked_destination(destination: str) -> str:
-    """A destination as the API shows it: a secret token in it keeps only its last 4 characters."""
-    return _TOKEN_IN_PATH.sub(lambda m: f"{m.group(1)}****{m.group(2)[-4:]}", destination)
-
-
-async def ensure_inbound_token(session: AsyncSession, box: SecretBox, integration: Integration) -> str:
-    """The integration's secret destination token, made once (32 random bytes, URL-safe) and kept as
-    its SHA-256 (what the endpoint looks up) and encrypted (to build the URL again)."""
-    if integration.inbound_token_encrypted:
-        return str(box.decrypt_json(integration.inbound_token_encrypted)["token"])
-    token = secrets.token_urlsafe(32)
-    integration.inbound_token_hash = token_hash(token)
-    integration.inbound_token_encrypted = box.encrypt_json({"token": token})
-    await session.flush()
-    return token
 
 
 # --- what the upstream calls need --------------------------------------------------------------------
@@ -150,32 +84,6 @@ def _verification_secret(provider_id: str, credentials: dict[str, Any]) -> str |
     spec = webhook_spec(get_provider(provider_id))
     found = spec.current_secrets(credentials) if spec else []
     return found[0] if found else None
-
-
-def secret_digest(integration_id: str, secret: str) -> str:
-    """What a registration keeps of the secret its hook signs with (salted with the integration)."""
-    salt = f"ledgerlink-webhook-secret:{integration_id}".encode()
-    return hashlib.scrypt(secret.encode(), salt=salt, **_DIGEST_COST).hex()
-
-
-async def _wanted_digest(integration: Integration, upstream: _Upstream) -> str | None:
-    """The digest every hook must carry, where the hub chose the secret; None where it need not be known."""
-    if not (upstream.connector.hub_chooses_webhook_secret and upstream.secret):
-        return None
-    return await asyncio.to_thread(secret_digest, integration.id, upstream.secret)
-
-
-def _stale(row: WebhookRegistration, digest: str | None) -> bool:
-    """The row's hook signs with another secret than the current one (or one not recorded)."""
-    return digest is not None and row.secret_digest != digest
-
-
-async def _hand_secret(client: Any, connector: Connector, row: WebhookRegistration, secret: str) -> str:
-    """Give the row's hook `secret`: in place where the connector can (and the hook still exists), else a
-    new hook for its topic and destination. Returns the id of the hook now signing with it."""
-    if await connector.update_webhook_secret(client, row.upstream_id, secret):
-        return row.upstream_id
-    return await connector.register_webhook(client, row.topic, row.destination, secret)
 
 
 def _upstream(box: SecretBox, integration: Integration, runtime: Runtime | None = None) -> _Upstream:
@@ -564,138 +472,6 @@ async def check_health(runtime: Runtime, integration_id: str, *, workspace_id: s
                 extra=_log_extra(integration, repairs=[f"{r.topic}: {r.reason}" for r in repairs]),
             )
         return repairs
-
-
-async def _secret_state(
-    session: AsyncSession, runtime: Runtime, integration_id: str
-) -> tuple[Integration, _Upstream, str, dict[str, WebhookRegistration], list[WebhookRegistration]] | None:
-    """The integration, its upstream, the wanted digest, its rows and those signing with another secret;
-    None when nothing is to be handed (no rows, disabled, no hub-chosen secret, all up to date)."""
-    integration = await session.get(Integration, integration_id, populate_existing=True)
-    if integration is None or integration.status == "disabled":
-        return None
-    rows = await _rows(session, integration_id)
-    if not rows:
-        return None
-    upstream = _upstream(runtime.secrets, integration, runtime)
-    digest = await _wanted_digest(integration, upstream)
-    stale = [row for row in rows.values() if _stale(row, digest)]
-    if digest is None or not stale:
-        return None
-    return integration, upstream, digest, rows, stale
-
-
-async def secret_outdated(runtime: Runtime, integration_id: str) -> bool:
-    """Whether some of the integration's hooks sign with another secret than its current one."""
-    async with runtime.sessions() as session:
-        return await _secret_state(session, runtime, integration_id) is not None
-
-
-async def hand_new_secret(runtime: Runtime, integration_id: str) -> list[Repair]:
-    """Hand the hooks made with another secret than the integration's current one that secret (after its
-    credentials changed). A hook that could not be updated is reported with its error and keeps its old
-    digest, for the periodic check to repair."""
-    async with runtime.sessions() as session:
-        await _lock(session, integration_id)
-        state = await _secret_state(session, runtime, integration_id)
-        if state is None:
-            return []
-        integration, upstream, digest, rows, stale = state
-        async with upstream.connector.client(RETRY) as client:
-            repairer = _Repairer(session, client, integration, upstream, rows, {}, datetime.now(UTC), digest)
-            repairs = [await repairer.resecret(row) for row in stale]
-        await session.commit()
-    log.info(
-        "handed the integration's webhooks their new secret",
-        extra=_log_extra(
-            integration,
-            updated=sum(1 for r in repairs if r.upstream_id),
-            failed=[f"{r.topic}: {r.error}" for r in repairs if r.error],
-        ),
-    )
-    return repairs
-
-
-# --- Check Integration -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Probe:
-    topic: str
-    destination: str
-    delivered: bool  # answered 2xx and stored in the inbox
-    status_code: int | None
-    latency_ms: int | None
-    stored: bool
-    error: str | None
-
-
-async def send_check(runtime: Runtime, integration: Integration, destination: str) -> Probe:
-    """POST a delivery signed as the upstream signs it to `destination`, through the same network guard
-    as every upstream call, and look for it in the inbox."""
-    upstream = _upstream(runtime.secrets, integration, runtime)
-    delivery = upstream.connector.webhook_check_delivery(_require_secret(integration, upstream))
-    spec = webhook_spec(get_provider(integration.provider))
-    dedupe_key = spec.parse(delivery.headers, delivery.body).dedupe_key if spec else None
-
-    def probe(delivered: bool, status: int | None, latency: int | None, stored: bool, error: str | None) -> Probe:
-        return Probe(delivery.topic, masked_destination(destination), delivered, status, latency, stored, error)
-
-    started = time.perf_counter()
-    try:
-        async with httpx.AsyncClient(
-            transport=GuardedTransport(network_policy()), timeout=CHECK_TIMEOUT_SECONDS, follow_redirects=False
-        ) as http:
-            response = await http.post(destination, content=delivery.body, headers=delivery.headers)
-    except LedgerlinkError as exc:
-        return probe(False, None, None, False, exc.message)
-    except httpx.HTTPError as exc:
-        return probe(False, None, None, False, f"{type(exc).__name__}: {exc}"[:300])
-    latency = round((time.perf_counter() - started) * 1000)
-    stored = False
-    if dedupe_key is not None:
-        async with runtime.sessions() as session:
-            found = await session.execute(
-                select(InboxEvent.id).where(
-                    InboxEvent.integration_id == integration.id, InboxEvent.dedupe_key == dedupe_key[:300]
-                )
-            )
-            stored = found.first() is not None
-    ok = 200 <= response.status_code < 300
-    error = None
-    if not ok:
-        error = f"HTTP {response.status_code}: {response.text[:300]}"
-    elif not stored:
-        error = "the destination answered 2xx but the delivery is not in this integration's inbox"
-    return probe(ok and stored, response.status_code, latency, stored, error)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    registrations: list[WebhookRegistration]
-    repairs: list[Repair]
-    probe: Probe
-
-
-async def check_integration(runtime: Runtime, integration_id: str, *, workspace_id: str | None = None) -> CheckResult:
-    """Seed 004's "Check Integration": the hooks exist upstream (repaired if not), and a test event sent
-    through the registered destination arrives."""
-    async with runtime.sessions() as session:
-        integration = await _integration(session, integration_id, workspace_id)
-    if integration.status == "disabled":
-        raise ConfigurationError("the integration is disabled: its webhooks are not registered", {"status": "disabled"})
-    repairs = await check_health(runtime, integration.id)
-    async with runtime.sessions() as session:
-        rows = list((await _rows(session, integration.id)).values())
-    if not rows:
-        raise ConfigurationError(
-            "no webhooks are registered for this integration: register them first "
-            f"(POST /v1/integrations/{integration.id}/webhooks/register)",
-            {"integrationId": integration.id},
-        )
-    active = [row for row in rows if row.status == "active"] or rows
-    probe = await send_check(runtime, integration, active[0].destination)
-    return CheckResult(rows, repairs, probe)
 
 
 async def integrations_with_registrations(runtime: Runtime) -> list[str]:

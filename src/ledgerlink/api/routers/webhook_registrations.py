@@ -28,7 +28,7 @@ from ledgerlink.db.paging import fetch_page
 from ledgerlink.integrations.service import get_integration
 from ledgerlink.models import WebhookRegistration
 from ledgerlink.runtime import Runtime
-from ledgerlink.webhooks import registration
+from ledgerlink.webhooks import destinations, integration_check, registration
 
 router = APIRouter(prefix="/v1/integrations", tags=["webhooks"], responses=ERROR_RESPONSES)
 
@@ -98,7 +98,7 @@ def _out(row: WebhookRegistration) -> RegistrationOut:
         integrationId=row.integration_id,
         topic=row.topic,
         upstreamId=row.upstream_id,
-        destination=registration.masked_destination(row.destination),
+        destination=destinations.masked_destination(row.destination),
         status=row.status,
         lastCheckedAt=row.last_checked_at,
         createdAt=row.created_at,
@@ -169,7 +169,7 @@ async def check_webhooks(
     principal: Principal = Depends(requires("write:integrations")),
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    result = await registration.check_integration(runtime, integrationId, workspace_id=principal.workspace_id)
+    result = await integration_check.check_integration(runtime, integrationId, workspace_id=principal.workspace_id)
     probe = result.probe
     return ok(
         CheckOut(
