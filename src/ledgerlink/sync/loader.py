@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.canonical.external_refs import payload_hash
 from ledgerlink.connectors.framework.stream import Stream, fingerprint, updated_at_is_version
 from ledgerlink.sync.context import Item, ItemError, LoadContext, LoadResult
+from ledgerlink.sync.payment_links import write_orders_linking_payments
 from ledgerlink.sync.write_catalog import write_products
 from ledgerlink.sync.write_customers import write_customers, write_locations
 from ledgerlink.sync.write_inventory import write_inventory
 from ledgerlink.sync.write_payments import (
     write_balance_entries,
     write_chargebacks,
-    write_orders_linking_payments,
     write_payment_refunds,
     write_payments,
     write_payouts,
