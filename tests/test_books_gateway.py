@@ -15,8 +15,12 @@ from sqlalchemy import select
 from ledgerlink.books import gateway, store
 from ledgerlink.books.context import posting_context
 from ledgerlink.books.gateway_job import post_gateway_pending
-from ledgerlink.ledger.accounts import AccountRole
+from ledgerlink.ledger.account_map import AccountMap
+from ledgerlink.ledger.accounts import AccountRole, default_chart
+from ledgerlink.ledger.context import PostingContext
 from ledgerlink.ledger.errors import PostingError
+from ledgerlink.ledger.gateway_posting import post_gateway_refund
+from ledgerlink.ledger.settings import LedgerSettings
 from ledgerlink.models import BalanceEntry, Integration, LedgerPostingError, Payment
 from ledgerlink.models import JournalEntry as EntryRow
 from tests.test_sync_stripe import stripe, stripe_sandbox, sync_payments  # noqa: F401  (fixtures)
@@ -198,3 +202,19 @@ def test_the_adapter_turns_signs_and_settles_by_status() -> None:
     )
     with pytest.raises(PostingError):
         gateway.from_payment(_row(kind="charge", settlement_amount=1000, settlement_currency="USD", settlement_fee=-5))
+
+
+def test_a_refund_that_returns_part_of_the_fee_posts_the_fee_back() -> None:
+    """PayPal returns part of its fee when a payment is refunded: the refund's fee is negative, and
+    posts as a credit to the fee expense, the clearing account receiving it."""
+    refund = gateway.from_payment(
+        _row(kind="refund", settlement_amount=-2000, settlement_currency="USD", settlement_fee=-40)
+    )
+    assert (refund.amount_minor, refund.fee_minor, refund.settled) == (2000, -40, True)
+    ctx = PostingContext("int_paypal", AccountMap.build(default_chart(), provider="paypal"), "USD", LedgerSettings())
+    entry = post_gateway_refund(refund, ctx)
+    assert entry is not None
+    clearing, fees = ctx.account(AccountRole.CLEARING), ctx.account(AccountRole.PROCESSOR_FEES)
+    lines = [(line.account, line.debit_minor, line.credit_minor) for line in entry.lines]
+    assert (clearing, 0, 2000) in lines and (fees, 0, 40) in lines and (clearing, 40, 0) in lines
+    assert sum(d for _, d, _ in lines) == sum(c for _, _, c in lines)

@@ -110,7 +110,9 @@ def refund(row: Any) -> GatewayRefund:
         **_common(row),
         currency=currency,
         amount_minor=int(amount),
-        fee_minor=_fee(fee, "refund", row.external_id),
+        # Negative when the processor gives part of the charge's fee back with the refund (PayPal does):
+        # the fee lines then credit the fee expense and debit the clearing account.
+        fee_minor=int(fee or 0),
         settled=row.status == "succeeded",
     )
 

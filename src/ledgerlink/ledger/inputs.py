@@ -32,11 +32,12 @@ class GatewayEvent:
     order_external_id: str | None = None  # the shop order it pays or refunds, when known
 
     signed: ClassVar[bool] = False
+    signed_fee: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
         _whole(self.amount_minor, "amount", signed=self.signed)
-        _whole(getattr(self, "fee_minor", 0), "fee", signed=False)
+        _whole(getattr(self, "fee_minor", 0), "fee", signed=self.signed_fee)
         if not self.external_id:
             raise ValueError("external_id is required")
 
@@ -50,9 +51,12 @@ class GatewayCharge(GatewayEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayRefund(GatewayEvent):
-    """Money sent back to the customer through the processor."""
+    """Money sent back to the customer through the processor; `fee_minor` is what the processor charged
+    for it, or, negative, the part of the payment's fee it gave back (PayPal does)."""
 
     fee_minor: int = 0
+
+    signed_fee: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
