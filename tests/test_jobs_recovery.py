@@ -20,9 +20,12 @@ from tests.support.slow_tasks import MARKS_DDL
 pytestmark = pytest.mark.slow
 
 
-def _start_worker(database_url: str, secret_key: str, log: Path, queues: str = "") -> subprocess.Popen[bytes]:
+def _start_worker(
+    database_url: str, secret_key: str, log: Path, queues: str = "", **settings: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **settings,
         "DATABASE_URL": database_url,
         "LEDGERLINK_SECRET_KEYS": secret_key,
         "LEDGERLINK_TASK_MODULES": "tests.support.slow_tasks",
@@ -126,3 +129,36 @@ async def test_defer_in_transaction_vanishes_on_rollback(runtime, database_url):
         await session.rollback()
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE id = %s", (job_id,)).fetchone() == (0,)
+
+
+async def test_a_stopping_worker_does_not_wait_for_a_long_job(runtime, database_url, secret_key, tmp_path):
+    """SIGTERM with a job an hour from its end: the worker gives it the shutdown timeout, then cancels it
+    and exits (its row, not the job, is the truth: sync runs resume from their last page)."""
+    log = tmp_path / "workers.log"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(MARKS_DDL)
+    marker = f"stop-{time.time_ns()}"
+    async with runtime.sessions.begin() as session:
+        job_id = await defer_in_transaction(
+            session, "ledgerlink:test_slow_mark", args={"marker": marker, "seconds": 3600.0}, queue="test"
+        )
+    worker = _start_worker(database_url, secret_key, log, queues="test", LEDGERLINK_WORKER_SHUTDOWN_TIMEOUT="1")
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            _wait_for(conn, "SELECT pid FROM test_job_marks WHERE marker = %s AND phase = 'started'", (marker,), 60)
+            stopping = time.monotonic()
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(20)
+            assert time.monotonic() - stopping < 10
+            (status,) = conn.execute("SELECT status FROM procrastinate_jobs WHERE id = %s", (job_id,)).fetchone()
+            assert status != "doing"  # let go, not left held by a worker that is gone
+            done = conn.execute(
+                "SELECT count(*) FROM test_job_marks WHERE marker = %s AND phase = 'done'", (marker,)
+            ).fetchone()
+            assert done == (0,)
+    except (AssertionError, subprocess.TimeoutExpired):
+        print(log.read_text()[-4000:])
+        raise
+    finally:
+        if worker.poll() is None:
+            worker.kill()

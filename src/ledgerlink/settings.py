@@ -32,6 +32,13 @@ class Settings(BaseSettings):
         le=600.0,
         description="Seconds without a heartbeat after which a worker is presumed dead and its jobs requeued.",
     )
+    worker_shutdown_timeout: float = Field(
+        default=10.0,
+        ge=0.0,
+        le=3600.0,
+        description="Seconds a stopping worker lets running jobs finish before it cancels them; a cancelled "
+        "job is picked up again (sync runs resume from their last page).",
+    )
     allowed_private_networks: str = Field(
         default="", description="CIDRs of internal addresses upstream calls may reach (127.0.0.0/8 for the sandbox)."
     )

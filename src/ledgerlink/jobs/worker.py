@@ -33,6 +33,9 @@ async def run_worker(
                 install_signal_handlers=signals,
                 additional_context={"runtime": runtime},
                 name=name,
+                # Every job is a pointer to a row that says how far it got: a shutdown need not wait for
+                # a long sync to end. Cancelled jobs are retried (sync runs) or found by the sweepers.
+                shutdown_graceful_timeout=runtime.settings.worker_shutdown_timeout,
             )
         finally:
             watchdog.cancel()
