@@ -203,3 +203,11 @@ async def test_a_nul_in_a_payload_id_neither_fails_its_batch_nor_alters_the_stor
     assert bodies == {odd, plain}
     again = await client.post(url, content=odd, headers=_shopify_headers(odd, event_id="evt-nul\u0000"))
     assert again.status_code == 200 and again.json()["data"]["duplicate"] is True
+    # The six characters backslash-u-0-0-0-0 are text like any other: kept as they came.
+    literal = await client.post(url, content=plain, headers=_shopify_headers(plain, event_id="evt-\\u0000"))
+    assert literal.status_code == 200 and literal.json()["data"]["duplicate"] is False
+    async with runtime.sessions() as session:
+        keys = set(
+            (await session.execute(select(InboxEvent.dedupe_key).where(InboxEvent.integration_id == iid))).scalars()
+        )
+    assert "evt-\\u0000" in keys and "evt-nul\ufffd" in keys

@@ -154,9 +154,8 @@ class InboxWriter:
     async def _insert(self, rows: list[dict[str, Any]]) -> set[str]:
         """Insert the rows not stored yet and queue their integrations' drains; the ids inserted."""
         document = orjson.dumps([{**row, "body": row["body"].hex()} for row in rows]).decode()
-        # PostgreSQL's text holds no NUL: an id or topic carrying one (JSON's \u0000) would fail the
-        # whole batch, so it is stored as U+FFFD (the same way every time: redeliveries still match).
-        document = document.replace("\\u0000", "\\ufffd")
+        if "\\u0000" in document:  # seldom: only then are the values themselves looked through
+            document = orjson.dumps([_storable({**row, "body": row["body"].hex()}) for row in rows]).decode()
         params = {"rows": document}
         async with self.runtime.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -164,3 +163,16 @@ class InboxWriter:
             assert driver is not None
             cursor = await driver.execute(_STORE, params)
             return {row_id for (row_id,) in await cursor.fetchall()}
+
+
+def _storable(value: Any) -> Any:
+    """`value` with every NUL in its text as U+FFFD. PostgreSQL's text and jsonb hold no NUL: an event
+    id or header carrying one would fail the whole batch's statement. The same NUL becomes the same
+    character every time, so redeliveries still match; a backslash followed by "u0000" is left alone."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
