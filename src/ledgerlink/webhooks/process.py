@@ -184,6 +184,8 @@ async def _confirm_all(client: UpstreamClient, connector: Connector, rows: list[
     """The deliveries the upstream does not confirm as its own, each with why. A refusal of the
     question itself (a 4xx, a missing setting) refuses that delivery; other errors (the upstream
     down, throttling, authentication) propagate and leave the batch pending."""
+    if type(connector).confirm_webhook is Connector.confirm_webhook:
+        return {}  # nothing to ask of this upstream: no task per delivery on the drain's path
     gate = asyncio.Semaphore(FETCH_CONCURRENCY)
 
     async def one(row: InboxEvent) -> str | None:
