@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from ledgerlink.connectors.framework.stream import cursor_on_success_only
+from ledgerlink.connectors.framework.stream import Page, cursor_on_success_only
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.connectors.registry import get_provider
+from ledgerlink.db.statistics import StatisticsKeeper
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.events import emit
 from ledgerlink.ids import new_id
@@ -29,7 +30,7 @@ from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import Integration, StreamCursor, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.context import LoadContext, LoadResult
-from ledgerlink.sync.loader import load_page
+from ledgerlink.sync.loader import MappedPage, map_page, write_items
 from ledgerlink.sync.retry import RetryStream, settle_source_errors
 
 log = logging.getLogger(__name__)
@@ -241,23 +242,31 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
     ctx = LoadContext(run.workspace_id, integration.id, provider.id, dict(integration.settings), run_id=run.id)
     cursor_at_end = cursor_on_success_only(stream)
     token = run.token
+    statistics = StatisticsKeeper(runtime.engine)
     try:
         async with connector.client() as client:
-            # The next page is read while this one is written: upstream and database work overlap.
-            # Only the page being written is ever checkpointed, so a crash re-reads from there.
-            reading = asyncio.create_task(stream.read_page(client, window, token))
+
+            async def read_and_map(at: dict[str, Any] | None) -> tuple[Page, MappedPage]:
+                page = await stream.read_page(client, window, at)
+                return page, await map_page(stream, page.records)
+
+            # The next page is read and mapped while this one is written: upstream, hub and database
+            # work at once. Only the page being written is ever checkpointed, so a crash re-reads from there.
+            reading = asyncio.create_task(read_and_map(token))
             try:
                 while True:
-                    page = await reading
+                    page, mapped = await reading
                     attempted = RetryStream.batch(window, token)[0] if run.retry_of else []
                     if page.next_token is not None:
-                        reading = asyncio.create_task(stream.read_page(client, window, page.next_token))
+                        reading = asyncio.create_task(read_and_map(page.next_token))
                     async with runtime.sessions.begin() as session:
-                        result, newest = await load_page(session, ctx, stream, page.records)
+                        result, newest = mapped.result, mapped.newest
+                        result.merge(await write_items(session, ctx, stream.resource_type, mapped.items))
                         await _record_errors(session, run, stream.resource_type, result)
                         await _checkpoint(session, run, result, newest, page.next_token, page.total, not cursor_at_end)
                         if run.retry_of:
                             await settle_source_errors(session, run.retry_of, attempted, result)
+                    await statistics.after_write()  # a first sync grows tables faster than autovacuum looks
                     token = page.next_token
                     if token is None:
                         break
