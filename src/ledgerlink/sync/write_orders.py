@@ -255,18 +255,22 @@ async def write_orders(session: AsyncSession, ctx: LoadContext, items: list[Item
         await delete_where_in(session, table.__table__, "order_id", updated_ids)
 
     rows = _Rows(ctx)
-    order_rows, events = [], []
+    new_rows, changed_rows, events = [], [], []
     for item, decision in writing:
         order: rec.Order = item.record
         customer_id = customer_ids.get(
             order.customer_external_id or (order.customer.external_id if order.customer else "")
         )
-        order_rows.append(_order_row(ctx, decision.canonical_id, order, customer_id))
+        row = _order_row(ctx, decision.canonical_id, order, customer_id)
+        (new_rows if decision.outcome is Outcome.CREATED else changed_rows).append(row)
         _children(rows, decision.canonical_id, order, variant_ids, refund_ids)
         events.extend(
             _order_events(ctx, decision, item, previous_status.get(decision.canonical_id), known_refunds, refund_ids)
         )
-    await upsert(session, Order.__table__, order_rows)
+    # A created order's id was minted by this page's ref insert, which only one writer wins: nothing
+    # can conflict with it, so it goes straight in; changed orders are upserted.
+    await insert_rows(session, Order.__table__, new_rows)
+    await upsert(session, Order.__table__, changed_rows)
     for model in (OrderLine, OrderShippingLine, OrderTaxLine, OrderDiscount, OrderAddress, Refund, RefundLine):
         await insert_rows(session, model.__table__, rows.tables[model])
     await link(session, refund_scope, {ext: rid for ext, rid in refund_ids.items() if ext not in known_refunds})
