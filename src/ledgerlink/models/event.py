@@ -15,6 +15,7 @@ from ledgerlink.models.base import Base, IdMixin, WorkspaceScoped
 class Event(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_workspace_seq", "workspace_id", "seq"),)
+    workspace_index = False  # ix_events_workspace_seq leads with it
 
     # Commit-ordered cursor for consumers (outbound deliveries, workflows) that read "everything after N".
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)

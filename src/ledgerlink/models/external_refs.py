@@ -21,6 +21,7 @@ class ExternalRef(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint("workspace_id", "integration_id", "resource_type", "external_id", name="uq_external_refs_key"),
         Index("ix_external_refs_canonical", "workspace_id", "resource_type", "canonical_id"),
     )
+    workspace_index = False  # both indexes above lead with it
 
     integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
     # order | order_line | product | variant | customer | payment | refund | location | …

@@ -50,7 +50,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledgerlink.models.base import Base, IdMixin, TimestampMixin, WorkspaceScoped
+from ledgerlink.models.base import Base, IdMixin, TimestampMixin, WorkspaceOfParent, WorkspaceScoped
 from ledgerlink.models.columns import Attributes, Currency, Money, Rate, currency_check
 
 PAYMENT_KINDS = ("charge", "refund", "chargeback", "fee", "payout")
@@ -80,7 +80,7 @@ class Refund(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     processed_at: Mapped[datetime | None]
 
 
-class RefundLine(IdMixin, WorkspaceScoped, Base):
+class RefundLine(IdMixin, WorkspaceOfParent, Base):
     __tablename__ = "refund_lines"
     __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),)
 
