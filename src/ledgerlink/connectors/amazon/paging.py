@@ -8,20 +8,18 @@ them one after the other, resumable at any page of any part; a chain of such str
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from ledgerlink.canonical.records import CanonicalRecord
-from ledgerlink.connectors.framework.stream import Page, RecordParts, dig
+from ledgerlink.connectors.framework.stream import EnrichRecord, Page, RecordParts, dig, enrich_each
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import Reply, UpstreamClient
 from ledgerlink.upstream.errors import UpstreamMalformed
 
 ParamsFn = Callable[[SyncWindow], dict[str, Any]]
-Enrich = Callable[[UpstreamClient, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class NextTokenStream:
     records_of: Callable[[Any], list[Any]]  # the body -> its records
     next_at: str  # where the NextToken is in the body
     token_param: str = "NextToken"
-    enrich: Enrich | None = None  # completes one record (its sub-resources)
+    enrich: EnrichRecord | None = None  # completes one record (its sub-resources)
     expand: Callable[[list[Any]], list[Any]] | None = None  # the completed records -> the stream's records
     enrich_concurrency: int = 4  # the operation's budget paces them anyway
     # SP-API does not promise an order within a listing (FBA summaries come by SKU): the stream cursor
@@ -61,7 +59,7 @@ class NextTokenStream:
             raise _malformed(self.path, f"no records where expected ({exc})", reply) from exc
         if not isinstance(raw, list):
             raise _malformed(self.path, "the records are not a list", reply)
-        records = await _enrich_all(self.enrich, client, raw, self.enrich_concurrency) if self.enrich else raw
+        records = await enrich_each(self.enrich, client, raw, self.enrich_concurrency) if self.enrich else raw
         if self.expand is not None:
             records = self.expand(records)
         following = _next_token(reply, self.next_at)
@@ -171,13 +169,3 @@ def _next_token(reply: Reply, at: str) -> str | None:
 
 def _malformed(path: str, what: str, reply: Reply) -> UpstreamMalformed:
     return UpstreamMalformed(f"GET {path}: {what}", upstream_status=reply.response.status_code)
-
-
-async def _enrich_all(enrich: Enrich, client: UpstreamClient, records: list[Any], concurrency: int) -> list[Any]:
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(record: Any) -> Any:
-        async with gate:
-            return await enrich(client, record)
-
-    return list(await asyncio.gather(*(one(r) for r in records)))

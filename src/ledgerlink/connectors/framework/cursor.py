@@ -15,19 +15,18 @@ modification time (the creation time these lists sort by), so staleness is not j
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ledgerlink.canonical.records import CanonicalRecord
-from ledgerlink.connectors.framework.stream import Page, RecordParts, dig
+from ledgerlink.connectors.framework.stream import EnrichRecord, Page, RecordParts, dig
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import Reply, UpstreamClient
 from ledgerlink.upstream.errors import UpstreamMalformed
 
 ParamsFn = Callable[[SyncWindow], dict[str, Any]]
-Enrich = Callable[[UpstreamClient, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class CursorStream:
     format_time: Callable[[datetime], Any] = lambda t: t.isoformat()
     static_params: Mapping[str, Any] = field(default_factory=dict)
     window_params: ParamsFn | None = None  # filters -> params
-    enrich: Enrich | None = None  # completes one record (sub-resources)
+    enrich: EnrichRecord | None = None  # completes one record (sub-resources)
     newest_first: bool = False
     updated_at_is_version: bool = True  # False: `records.updated_field` is a creation time
 

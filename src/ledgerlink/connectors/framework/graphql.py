@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ledgerlink.canonical.records import CanonicalRecord
-from ledgerlink.connectors.framework.stream import Page, RecordParts, dig
+from ledgerlink.connectors.framework.stream import EnrichPage, Page, RecordParts, dig
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import UpstreamClient
 from ledgerlink.upstream.errors import UpstreamMalformed, UpstreamRejected
 
 Search = Callable[[SyncWindow, datetime | None], str | None]
-Enrich = Callable[[UpstreamClient, list[Any]], Awaitable[list[Any]]]
 PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 _MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -149,7 +148,7 @@ class GraphQLStream:
     count_at: str | None = None  # a Count ({count precision}) asked with the first page: the run's total
     record_document: str | None = None  # one record by $id, for fetch()
     record_at: str | None = None
-    enrich: Enrich | None = None  # completes a page's records (sub-resources fetched in batch)
+    enrich: EnrichPage | None = None  # completes a page's records (sub-resources fetched in batch)
 
     def external_id(self, raw: Any) -> str:
         return self.records.external_id(raw)

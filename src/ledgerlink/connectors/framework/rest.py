@@ -8,14 +8,13 @@ page numbers are used only within one instant, or for streams with no updated-at
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ledgerlink.canonical.records import CanonicalRecord
-from ledgerlink.connectors.framework.stream import Page, RecordParts, dig
+from ledgerlink.connectors.framework.stream import EnrichPage, EnrichRecord, Page, RecordParts, dig, enrich_each
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import Reply, UpstreamClient
 
@@ -46,7 +45,8 @@ class RestStream:
     total_pages_header: str | None = None
     total_pages_at: str | None = None
     total_header: str | None = None  # records the whole read covers (X-WP-Total)
-    enrich: Callable[[UpstreamClient, Any], Any] | None = None  # fetch sub-resources of one record
+    enrich_page: EnrichPage | None = None  # completes a page's records at once (sub-resources in batch)
+    enrich: EnrichRecord | None = None  # completes one record (its sub-resources)
     enrich_concurrency: int = 8  # sub-resource requests in flight at once (the client's budget still paces them)
 
     def external_id(self, raw: Any) -> str:
@@ -82,8 +82,10 @@ class RestStream:
         raw_records = _records(reply, self.records_at)
         size = min(window.page_size, self.max_page_size)
         fresh = [r for r in raw_records if not self._already_read(r, resumed_since, seen_at_since)]
+        if self.enrich_page is not None:
+            fresh = await self.enrich_page(client, fresh)
         if self.enrich is not None:
-            fresh = await _enrich_all(self.enrich, client, fresh, self.enrich_concurrency)
+            fresh = await enrich_each(self.enrich, client, fresh, self.enrich_concurrency)
         total = _header_int(reply, self.total_header) if not token else None
         if len(raw_records) < size or _last_page(reply, self.total_pages_header, page, self.total_pages_at):
             return Page(fresh, None, total)
@@ -145,17 +147,3 @@ def _time(value: str | None) -> datetime | None:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-async def _enrich_all(
-    enrich: Callable[[UpstreamClient, Any], Any], client: UpstreamClient, records: list[Any], concurrency: int
-) -> list[Any]:
-    """Each record's sub-resources, fetched a few at a time and returned in the page's order: one at a
-    time, a page with many refunds waits for every round trip in turn."""
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(record: Any) -> Any:
-        async with gate:
-            return await enrich(client, record)
-
-    return list(await asyncio.gather(*(one(r) for r in records)))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -10,6 +11,22 @@ from typing import Any, Protocol
 from ledgerlink.canonical.records import CanonicalRecord
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import UpstreamClient
+
+# Completing records with their sub-resources: one record at a time, or a whole page at once (in batch).
+EnrichRecord = Callable[[UpstreamClient, Any], Awaitable[Any]]
+EnrichPage = Callable[[UpstreamClient, list[Any]], Awaitable[list[Any]]]
+
+
+async def enrich_each(enrich: EnrichRecord, client: UpstreamClient, records: list[Any], concurrency: int) -> list[Any]:
+    """Each record's sub-resources, fetched a few at a time and returned in the page's order: one at a
+    time, a page with many refunds waits for every round trip in turn."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(record: Any) -> Any:
+        async with gate:
+            return await enrich(client, record)
+
+    return list(await asyncio.gather(*(one(r) for r in records)))
 
 
 @dataclass(frozen=True)
