@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
+from ledgerlink import event_loop
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.logging_setup import configure_logging
 from ledgerlink.runtime import Runtime
@@ -35,7 +36,7 @@ def run_with_runtime(body: Callable[[Runtime], Awaitable[T]]) -> T:
             await runtime.aclose()
 
     try:
-        return asyncio.run(main())
+        return event_loop.run(main())
     except (LedgerlinkError, SecretsConfigError) as exc:
         code = getattr(exc, "code", "CONFIGURATION_ERROR")
         err.print(f"[red]error[/red] {code}: {exc}")

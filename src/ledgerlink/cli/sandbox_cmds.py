@@ -9,6 +9,7 @@ import logging
 import typer
 import uvicorn
 
+from ledgerlink import event_loop
 from ledgerlink.cli.context import err
 from ledgerlink.sandbox.delivery import DEFAULT_TIME_SCALE, Dispatcher
 from ledgerlink.sandbox.server import PLATFORMS, announcement, build_app, build_platforms
@@ -66,4 +67,4 @@ def sandbox(
     if unknown:
         err.print(f"[red]error[/red] unknown platform(s): {', '.join(unknown)}; known: {', '.join(PLATFORMS)}")
         raise typer.Exit(2)
-    asyncio.run(serve_sandbox(host, port, orders, seed, chosen, malformed_every, webhook_time_scale))
+    event_loop.run(serve_sandbox(host, port, orders, seed, chosen, malformed_every, webhook_time_scale))
