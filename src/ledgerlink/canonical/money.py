@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents that differ from 2.
@@ -54,33 +57,76 @@ def parse_decimal(value: object) -> Decimal:
     return result
 
 
-def _plain_minor(text: str, places: int) -> int | None:
+# How nearly every amount is sent: with its currency's own number of decimals. Matched in one call,
+# and with few enough digits for int() (the rule below gives the same for them).
+_NATIVE_NUMERAL = {
+    places: re.compile(rf"-?[0-9]{{1,15}}\.[0-9]{{{places}}}" if places else "-?[0-9]{1,15}").fullmatch
+    for places in range(5)
+}
+
+
+def plain_minor(text: str, places: int) -> int | None:
     """`"-12.5"` at 2 places -> -1250 without Decimal, for the plain numerals sources send by the
     million; None when the text is anything else (exponents, spaces, too many decimals)."""
-    digits = text[1:] if text[:1] == "-" else text
-    whole, dot, fraction = digits.partition(".")
-    if not (whole.isascii() and whole.isdigit()) or (dot and not (fraction.isascii() and fraction.isdigit())):
+    native = _NATIVE_NUMERAL.get(places)
+    if native is not None and native(text):
+        return int(text.replace(".", ""))
+    whole, dot, fraction = text.partition(".")
+    digits = whole[1:] if whole[:1] == "-" else whole
+    missing = places - len(fraction)
+    # isdigit() alone would pass other scripts' digits, which int() reads but a source never sends.
+    if missing < 0 or not (digits.isdigit() and text.isascii() and (fraction.isdigit() or not dot)):
         return None
-    if len(fraction) > places:
-        return None
-    minor = int(whole) * 10**places + (int(fraction) * 10 ** (places - len(fraction)) if fraction else 0)
-    return -minor if digits is not text else minor
+    minor = int(digits) * 10**places + (int(fraction) * 10**missing if fraction else 0)
+    return -minor if digits is not whole else minor
+
+
+def divide_half_even(dividend: int, divisor: int) -> int:
+    """`dividend / divisor` rounded half to even, in integers: what dividing their Decimals and
+    rounding with to_minor gives, while the quotient fits Decimal's 28 digits."""
+    if divisor < 0:
+        dividend, divisor = -dividend, -divisor
+    quotient, remainder = divmod(dividend, divisor)
+    twice = 2 * remainder
+    if twice > divisor or (twice == divisor and quotient % 2):
+        quotient += 1
+    return quotient
 
 
 def to_minor(value: object, currency: str, *, exact: bool = False) -> int:
     """`"12.50", "USD"` -> 1250. Extra precision (BigCommerce's 4 decimals) rounds half-even, unless `exact`."""
+    return minor_units(value, exponent(currency), exact_in=currency if exact else None)
+
+
+def minor_units(value: object, places: int, *, exact_in: str | None = None) -> int:
+    """`to_minor` with the currency's exponent already looked up, for code converting many amounts of
+    one currency. `exact_in` names the currency when extra precision is an error rather than rounded."""
     if type(value) is str:
-        fast = _plain_minor(value, exponent(currency))
+        fast = plain_minor(value, places)
         if fast is not None:
             return fast
     elif type(value) is int:
-        return value * 10 ** exponent(currency)
+        return value * 10**places
     amount = value if type(value) is Decimal and value.is_finite() else parse_decimal(value)
-    scaled = amount.scaleb(exponent(currency))
+    scaled = amount.scaleb(places)
     whole = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
-    if exact and whole != scaled:
-        raise MoneyError(f"{value!r} has more decimals than {currency} allows")
+    if exact_in is not None and whole != scaled:
+        raise MoneyError(f"{value!r} has more decimals than {exact_in} allows")
     return int(whole)
+
+
+@functools.cache
+def minor_units_of(places: int) -> Callable[[object], int]:
+    """`minor_units` for the amounts of one currency, in one call for the usual numeral:
+    `minor_units_of(2)("12.50")` is 1250. For code converting an order's worth of amounts."""
+    native = _NATIVE_NUMERAL.get(places)
+
+    def convert(value: object) -> int:
+        if native is not None and type(value) is str and native(value):
+            return int(value.replace(".", ""))
+        return minor_units(value, places)
+
+    return convert
 
 
 def to_major(minor: int, currency: str) -> Decimal:

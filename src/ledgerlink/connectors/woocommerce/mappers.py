@@ -8,12 +8,14 @@ shop entered them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from ledgerlink.canonical import records as rec
 from ledgerlink.canonical.currencies import OrderCurrencies, order_totals
-from ledgerlink.canonical.money import parse_decimal, to_minor
+from ledgerlink.canonical.money import divide_half_even, parse_decimal, plain_minor, to_minor
 from ledgerlink.connectors.framework.parsing import required_time, utc_time
 
 ORDER_STATUS = {
@@ -34,6 +36,19 @@ def _meta(record: dict[str, Any], key: str) -> Any:
     return next((m.get("value") for m in record.get("meta_data") or [] if m.get("key") == key), None)
 
 
+# How the mapping makes a canonical record: `_fields` leaves its fields to be validated with the
+# whole order in one call, `_record` validates it on the spot (the same checks, record by record).
+Build = Callable[..., Any]
+
+
+def _fields(model: type[rec.Record], /, **fields: Any) -> dict[str, Any]:
+    return fields
+
+
+def _record(model: type[rec.Record], /, **fields: Any) -> rec.Record:
+    return model(**fields)
+
+
 class _Amounts(OrderCurrencies):
     """WooCommerce states amounts in the order's (presentment) currency."""
 
@@ -43,18 +58,53 @@ class _Amounts(OrderCurrencies):
         presentment = str(order["currency"]).upper()
         shop = str(meta.get("_shop_currency") or presentment).upper()
         rate = meta.get("_exchange_rate")
-        same = rate in (None, "") or shop == presentment
-        return cls(shop, presentment, Decimal(1) if same else parse_decimal(rate))
+        if rate in (None, "") or shop == presentment:
+            return _currencies(shop, presentment, None)
+        if type(rate) is str:
+            return _currencies(shop, presentment, rate)
+        return cls(shop, presentment, parse_decimal(rate))
 
-    def pair(self, value: Any) -> tuple[int, int]:
-        return self.from_presentment(value if isinstance(value, str) else parse_decimal(value))
+    # from_presentment reads the source's numerals (and numbers) itself.
+    pair = OrderCurrencies.from_presentment
+
+    def unit_and_discount(self, line: dict[str, Any], quantity: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """An order line's unit price and discount, each (shop, presentment), from its subtotal and
+        total (of all its units, before and after discounts)."""
+        if self._one_currency:
+            subtotal = self._exact_minor(line["subtotal"])
+            total = None if subtotal is None else self._exact_minor(line["total"])
+            if subtotal is not None and total is not None:
+                unit = divide_half_even(subtotal, quantity) if quantity else 0
+                return (unit, unit), (subtotal - total, subtotal - total)
+        subtotal_decimal = parse_decimal(line["subtotal"])
+        total_decimal = parse_decimal(line["total"])
+        unit_decimal = subtotal_decimal / quantity if quantity else Decimal(0)
+        return self.pair(unit_decimal), self.pair(subtotal_decimal - total_decimal)
+
+    def _exact_minor(self, value: Any) -> int | None:
+        """The minor units of a plain numeral small enough for integer arithmetic on it (a difference,
+        a division by a quantity) to give what Decimal's 28 digits give; None for anything else, which
+        then takes the Decimal way. Most orders are in one currency and send only plain numerals."""
+        minor = plain_minor(value, self._places[1]) if type(value) is str else None
+        return minor if minor is not None and -_EXACT < minor < _EXACT else None
 
 
-def _address(a: dict[str, Any] | None) -> rec.Address | None:
-    if not a or not any(a.get(k) for k in ("address_1", "city", "first_name", "last_name")):
+# Far below Decimal's 28 digits: the difference of two of these, or one divided by a quantity, stays exact.
+_EXACT = 10**20
+
+
+@functools.lru_cache(maxsize=64)
+def _currencies(shop: str, presentment: str, rate: str | None) -> _Amounts:
+    """The few currency pairs (and rates) of a shop's orders, each worked out once."""
+    return _Amounts(shop, presentment, Decimal(1) if rate is None else parse_decimal(rate))
+
+
+def _address(a: dict[str, Any] | None, build: Build) -> Any:
+    if not a or not (a.get("address_1") or a.get("city") or a.get("first_name") or a.get("last_name")):
         return None
     name = " ".join(p for p in (a.get("first_name"), a.get("last_name")) if p) or None
-    return rec.Address(
+    return build(
+        rec.Address,
         name=name,
         company=a.get("company") or None,
         line1=a.get("address_1") or None,
@@ -68,7 +118,10 @@ def _address(a: dict[str, Any] | None) -> rec.Address | None:
     )
 
 
-def _tax_rates(order: dict[str, Any]) -> dict[int, tuple[str, Decimal | None]]:
+Rates = dict[int, tuple[str, Decimal | None]]
+
+
+def _tax_rates(order: dict[str, Any]) -> Rates:
     rates = {}
     for t in order.get("tax_lines") or []:
         percent = t.get("rate_percent")
@@ -79,28 +132,27 @@ def _tax_rates(order: dict[str, Any]) -> dict[int, tuple[str, Decimal | None]]:
     return rates
 
 
-def _line(
-    line: dict[str, Any], money: _Amounts, rates: dict[int, tuple[str, Decimal | None]], includes_tax: bool
-) -> rec.OrderLine:
-    quantity = line["quantity"]
-    if not isinstance(quantity, int) or isinstance(quantity, bool):
-        raise ValueError(f"line {line.get('id')}: quantity {quantity!r} is not a whole number")
-    subtotal = parse_decimal(line["subtotal"])
-    total = parse_decimal(line["total"])
-    unit = subtotal / quantity if quantity else Decimal(0)
-    unit_shop, unit_pres = money.pair(unit)
-    disc_shop, disc_pres = money.pair(subtotal - total)
+def _taxes(owner: dict[str, Any], money: _Amounts, rates: Rates, build: Build, **flags: bool) -> tuple[Any, ...]:
+    """The tax lines of an order line or a shipping line (`flags`: fields only some of them state)."""
     taxes = []
-    for tax in line.get("taxes") or []:
+    for tax in owner.get("taxes") or []:
         if tax.get("total") in (None, ""):
             continue
         title, rate = rates.get(int(tax["id"]), ("Tax", None))
         shop, pres = money.pair(tax["total"])
-        taxes.append(
-            rec.TaxLine(title=title, rate=rate, amount=shop, presentment_amount=pres, price_includes_tax=includes_tax)
-        )
+        taxes.append(build(rec.TaxLine, title=title, rate=rate, amount=shop, presentment_amount=pres, **flags))
+    return tuple(taxes)
+
+
+def _line(line: dict[str, Any], money: _Amounts, rates: Rates, includes_tax: bool, build: Build) -> Any:
+    quantity = line["quantity"]
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise ValueError(f"line {line.get('id')}: quantity {quantity!r} is not a whole number")
+    (unit_shop, unit_pres), (disc_shop, disc_pres) = money.unit_and_discount(line, quantity)
+    taxes = _taxes(line, money, rates, build, price_includes_tax=includes_tax)
     variation = line.get("variation_id") or 0
-    return rec.OrderLine(
+    return build(
+        rec.OrderLine,
         external_id=str(line["id"]),
         sku=line.get("sku") or None,
         title=line.get("name") or "",
@@ -111,11 +163,28 @@ def _line(
         unit_price_presentment=unit_pres,
         discount=disc_shop,
         discount_presentment=disc_pres,
-        tax_lines=tuple(taxes),
+        tax_lines=taxes,
     )
 
 
-def _refund(refund: dict[str, Any], money: _Amounts) -> rec.Refund:
+def _shipping_line(s: dict[str, Any], money: _Amounts, rates: Rates, build: Build) -> Any:
+    shop, pres = money.pair(s.get("total") or "0")
+    return build(
+        rec.ShippingLine,
+        title=s.get("method_title") or "Shipping",
+        code=s.get("method_id"),
+        amount=shop,
+        presentment_amount=pres,
+        tax_lines=_taxes(s, money, rates, build),
+    )
+
+
+def _discount(c: dict[str, Any], money: _Amounts, build: Build) -> Any:
+    shop, pres = money.pair(c.get("discount") or "0")
+    return build(rec.Discount, kind="code", code=c.get("code"), amount=shop, presentment_amount=pres)
+
+
+def _refund(refund: dict[str, Any], money: _Amounts, build: Build) -> Any:
     amount = abs(parse_decimal(refund.get("amount", refund.get("total", "0"))))
     shop, pres = money.pair(amount)
     lines = []
@@ -123,7 +192,8 @@ def _refund(refund: dict[str, Any], money: _Amounts) -> rec.Refund:
         line_shop, line_pres = money.pair(abs(parse_decimal(item.get("total", "0"))))
         tax_shop, tax_pres = money.pair(abs(parse_decimal(item.get("total_tax", "0"))))
         lines.append(
-            rec.RefundLine(
+            build(
+                rec.RefundLine,
                 line_external_id=str(
                     _meta(item, "_refunded_item_id") or item.get("refunded_item_id") or item.get("id")
                 ),
@@ -134,7 +204,8 @@ def _refund(refund: dict[str, Any], money: _Amounts) -> rec.Refund:
                 tax_presentment_amount=tax_pres,
             )
         )
-    return rec.Refund(
+    return build(
+        rec.Refund,
         external_id=str(refund["id"]),
         processed_at=utc_time(refund.get("date_created_gmt")),
         reason=refund.get("reason") or None,
@@ -145,34 +216,24 @@ def _refund(refund: dict[str, Any], money: _Amounts) -> rec.Refund:
 
 
 def map_order(order: dict[str, Any]) -> rec.Order:
+    try:
+        # Validating the whole order in one call costs two thirds of validating its dozen records
+        # one by one (pydantic builds the nested records itself).
+        return rec.Order.model_validate(_order(order, _fields))
+    except Exception:
+        # Something in the order is wrong. Mapped again record by record, it fails as it always has:
+        # at the first bad record, with that record's own field names (what the item error shows).
+        return _order(order, _record)
+
+
+def _order(order: dict[str, Any], build: Build) -> Any:
     money = _Amounts.of(order)
     includes_tax = bool(order.get("prices_include_tax"))
     rates = _tax_rates(order)
     status, financial, fulfillment = ORDER_STATUS.get(order["status"], ("open", None, None))
-    lines = tuple(_line(li, money, rates, includes_tax) for li in order.get("line_items") or [])
-    shipping_lines = []
-    for s in order.get("shipping_lines") or []:
-        shop, pres = money.pair(s.get("total") or "0")
-        taxes = []
-        for tax in s.get("taxes") or []:
-            if tax.get("total") in (None, ""):
-                continue
-            title, rate = rates.get(int(tax["id"]), ("Tax", None))
-            t_shop, t_pres = money.pair(tax["total"])
-            taxes.append(rec.TaxLine(title=title, rate=rate, amount=t_shop, presentment_amount=t_pres))
-        shipping_lines.append(
-            rec.ShippingLine(
-                title=s.get("method_title") or "Shipping",
-                code=s.get("method_id"),
-                amount=shop,
-                presentment_amount=pres,
-                tax_lines=tuple(taxes),
-            )
-        )
-    discounts = []
-    for c in order.get("coupon_lines") or []:
-        shop, pres = money.pair(c.get("discount") or "0")
-        discounts.append(rec.Discount(kind="code", code=c.get("code"), amount=shop, presentment_amount=pres))
+    lines = tuple(_line(li, money, rates, includes_tax, build) for li in order.get("line_items") or [])
+    shipping_lines = tuple(_shipping_line(s, money, rates, build) for s in order.get("shipping_lines") or [])
+    discounts = tuple(_discount(c, money, build) for c in order.get("coupon_lines") or [])
     subtotal = sum((parse_decimal(li["subtotal"]) for li in order.get("line_items") or []), Decimal(0))
     pairs = {
         name: money.pair(value)
@@ -185,8 +246,9 @@ def map_order(order: dict[str, Any]) -> rec.Order:
         )
     }
     customer_id = order.get("customer_id") or 0
-    refunds = tuple(_refund(r, money) for r in order.get("_refund_details") or [])
-    return rec.Order(
+    refunds = tuple(_refund(r, money, build) for r in order.get("_refund_details") or [])
+    return build(
+        rec.Order,
         external_id=str(order["id"]),
         number=str(order.get("number") or order["id"]),
         customer_external_id=str(customer_id) if customer_id else None,
@@ -204,11 +266,11 @@ def map_order(order: dict[str, Any]) -> rec.Order:
         closed_at=utc_time(order.get("date_completed_gmt")),
         cancelled_at=required_time(order.get("date_modified_gmt")) if status == "cancelled" else None,
         note=order.get("customer_note") or None,
-        billing_address=_address(order.get("billing")),
-        shipping_address=_address(order.get("shipping")),
+        billing_address=_address(order.get("billing"), build),
+        shipping_address=_address(order.get("shipping"), build),
         lines=lines,
-        shipping_lines=tuple(shipping_lines),
-        discounts=tuple(discounts),
+        shipping_lines=shipping_lines,
+        discounts=discounts,
         refunds=refunds,
     )
 
