@@ -130,3 +130,52 @@ async def load(label: str, factory: RequestFactory, *, base_url: str, concurrenc
         url.hostname or "127.0.0.1", url.port or 80, factory, concurrency=concurrency, seconds=seconds
     )
     return LoadResult(label, len(latencies), errors, elapsed, latencies)
+
+
+# --------------------------------------------------------------------------------------------------
+# CPU per process (Linux /proc): where a benchmark's CPU went, hub, upstream simulator and database.
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone or /proc is absent)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def server_processes(backend_pid: int) -> list[int]:
+    """A PostgreSQL backend's postmaster and all its children (backends, walwriter, checkpointer...)."""
+    try:
+        postmaster = int(Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return []
+    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+    return [postmaster, *map(int, children)]
+
+
+@dataclass
+class CpuMeter:
+    """CPU spent from start() to stop() by this process, one other process and a PostgreSQL server
+    (its processes are listed again at stop, so backends started meanwhile count)."""
+
+    other_pid: int
+    backend_pid: int
+    _start: dict[str, float] | None = None
+    _pg_start: dict[int, float] | None = None
+
+    def start(self) -> None:
+        self._pg_start = {p: process_cpu(p) for p in server_processes(self.backend_pid)}
+        self._start = {"hub": time.process_time(), "other": process_cpu(self.other_pid)}
+
+    def stop(self) -> dict[str, float]:
+        assert self._start is not None and self._pg_start is not None
+        postgres = sum(process_cpu(p) - self._pg_start.get(p, 0.0) for p in server_processes(self.backend_pid))
+        return {
+            "hub": time.process_time() - self._start["hub"],
+            "other": process_cpu(self.other_pid) - self._start["other"],
+            "postgres": postgres,
+        }

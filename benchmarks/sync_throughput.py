@@ -11,7 +11,6 @@ and N orders (flat means it does not grow with the number of orders).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -22,8 +21,11 @@ import tracemalloc
 from pathlib import Path
 
 import httpx
+from _harness import CpuMeter
 from cryptography.fernet import Fernet
+from sqlalchemy import text
 
+from ledgerlink import event_loop
 from ledgerlink.api.app import create_app
 from ledgerlink.auth import access
 from ledgerlink.db import migrate
@@ -105,11 +107,16 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
                     f"/v1/integrations/{iid}/sync", headers=headers, json={"stream": "orders", "batchSize": 250}
                 )
             ).json()["data"]
+            async with runtime.engine.connect() as conn:
+                backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            meter = CpuMeter(other_pid=sandbox.pid, backend_pid=backend)
             if trace_memory:
                 tracemalloc.start()
+            meter.start()
             started = time.perf_counter()
             await execute_run(runtime, run["syncId"])
             elapsed = time.perf_counter() - started
+            cpu = meter.stop()
             peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
             if trace_memory:
                 tracemalloc.stop()
@@ -120,6 +127,7 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
             "seconds": elapsed,
             "rate": final["ordersProcessed"] / elapsed,
             "peak_mib": peak / 2**20,
+            **{f"cpu_{k}": v for k, v in cpu.items()},
         }
     finally:
         await runtime.aclose()
@@ -192,11 +200,20 @@ async def budget_use(orders: int, maximum: int, restore: int) -> dict[str, float
 
 
 async def main(args: argparse.Namespace) -> None:
-    print(f"ledgerlink sync throughput ({args.provider} sandbox over loopback, PostgreSQL with fsync, 2 cores)")
+    print(
+        f"ledgerlink sync throughput ({args.provider} sandbox over loopback; "
+        f"PostgreSQL fsync on, synchronous_commit off; {os.cpu_count()} cores)"
+    )
     result = await sync_once(args.orders, args.provider, trace_memory=False)
     print(
         f"end to end, rate limits off: {result['rate']:8.0f} orders/s  "
         f"({result['orders']} orders, {result['created']} created, {result['seconds']:.1f}s)"
+    )
+    per_order = {k: 1000 * result[f"cpu_{k}"] / max(result["orders"], 1) for k in ("hub", "other", "postgres")}
+    print(
+        f"CPU per order: hub {per_order['hub']:.2f} ms, sandbox {per_order['other']:.2f} ms, "
+        f"PostgreSQL {per_order['postgres']:.2f} ms; total {sum(per_order.values()):.2f} ms "
+        f"(on {os.cpu_count()} cores the ceiling is {1000 * (os.cpu_count() or 1) / sum(per_order.values()):.0f}/s)"
     )
     if args.budget_orders:
         b = await budget_use(args.budget_orders, maximum=1000, restore=500)
@@ -222,4 +239,4 @@ if __name__ == "__main__":
     parser.add_argument("--provider", default="woocommerce")
     parser.add_argument("--memory-orders", type=int, default=0)
     parser.add_argument("--budget-orders", type=int, default=0, help="Shopify orders for the budget-use figure")
-    asyncio.run(main(parser.parse_args()))
+    event_loop.run(main(parser.parse_args()))
