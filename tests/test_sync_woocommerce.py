@@ -187,3 +187,62 @@ async def test_refused_credentials_fail_the_run_and_flag_the_integration(client,
     assert integration["status"] == "error" and integration["lastError"]
     events = (await client.get(f"/v1/events?integrationId={iid}", headers=tenant.headers)).json()["data"]
     assert {"integration.error", "sync.failed"} <= {e["event"] for e in events}
+
+
+async def _refunded_orders(client) -> list[dict]:
+    orders: list[dict] = []
+    page = 1
+    while len(orders) < 5:
+        batch = (await client.get("/orders", per_page=100, page=page, orderby="id", order="asc")).data
+        if not batch:
+            break
+        orders += [o for o in batch if o.get("refunds")]
+        page += 1
+    assert orders, "the sandbox store has refunded orders"
+    return orders
+
+
+async def _connector(runtime, iid):
+    from ledgerlink.integrations.connectors import connector_for
+    from ledgerlink.models import Integration
+
+    async with runtime.sessions() as session:
+        integration = await session.get(Integration, iid)
+    return connector_for(runtime, integration)
+
+
+async def test_a_pages_refunds_come_in_one_list_and_read_as_the_per_order_list(client, runtime, sandbox, woo):
+    from ledgerlink.connectors.woocommerce.connector import _with_page_refunds, _with_refunds
+
+    tenant, iid = woo
+    connector = await _connector(runtime, iid)
+    async with connector.client() as upstream:
+        orders = await _refunded_orders(upstream)
+        plain = (await upstream.get("/orders", per_page=5, orderby="id", order="asc")).data
+        page = plain + orders
+        one_by_one = [await _with_refunds(upstream, o) for o in page]
+        sandbox.reset(PROVIDER)
+        at_once = await _with_page_refunds(upstream, page)
+    # The same records, refund for refund (so the payload hash of an order a webhook fetched alone
+    # equals the one a sync page read), from one request.
+    assert at_once == one_by_one
+    assert any(o.get("_refund_details") for o in at_once)
+    paths = sandbox.control(PROVIDER)["stats"]["by_path"]
+    assert sum(n for p, n in paths.items() if p.endswith("/wc/v3/refunds")) == 1
+    assert not [p for p in paths if "/orders/" in p and p.endswith("/refunds")]
+
+    run = await sync(client, runtime, tenant.headers, iid, "orders", batchSize=100)
+    paths = sandbox.control(PROVIDER)["stats"]["by_path"]
+    assert sum(n for p, n in paths.items() if p.endswith("/wc/v3/refunds")) <= run["pages"] + 1
+    assert not [p for p in paths if "/orders/" in p and p.endswith("/refunds")]
+
+
+async def test_a_store_without_the_refunds_list_is_asked_order_by_order(runtime, sandbox, woo):
+    from ledgerlink.connectors.woocommerce.connector import _with_page_refunds, _with_refunds
+
+    _, iid = woo
+    connector = await _connector(runtime, iid)
+    sandbox.faults(PROVIDER, unrouted="/refunds")  # a WooCommerce older than GET /refunds
+    async with connector.client() as upstream:
+        orders = await _refunded_orders(upstream)
+        assert await _with_page_refunds(upstream, orders) == [await _with_refunds(upstream, o) for o in orders]

@@ -28,6 +28,12 @@ class Faults:
     fail_next: int = 0  # the next N requests answer `error_status`
     malformed: bool = True  # render the dataset's malformed records broken
     rate_limits: bool = True  # enforce the platform's rate limits
+    # Comma-separated API paths (as the platform routes them, e.g. "/refunds") answered as unknown
+    # routes, as by an older version of the platform that does not have them yet.
+    unrouted: str = ""
+
+    def lacks(self, path: str) -> bool:
+        return bool(self.unrouted) and path in {p.strip() for p in self.unrouted.split(",")}
 
     def update(self, changes: dict[str, Any]) -> None:
         for key, value in changes.items():

@@ -14,7 +14,7 @@ from ledgerlink.connectors.framework.connector import Connector, InventoryChange
 from ledgerlink.connectors.framework.derived import FixedStream, FlatStream
 from ledgerlink.connectors.framework.parsing import utc_time
 from ledgerlink.connectors.framework.rest import RestStream
-from ledgerlink.connectors.framework.stream import RecordParts, Stream
+from ledgerlink.connectors.framework.stream import RecordParts, Stream, enrich_each
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.connectors.woocommerce import mappers
 from ledgerlink.connectors.woocommerce.credentials import WooCommerceCredentials
@@ -24,6 +24,8 @@ from ledgerlink.upstream.errors import UpstreamRejected
 from ledgerlink.upstream.policy import RetryPolicy
 
 API_PATH = "/wp-json/wc/v3"
+REFUNDS_PER_PAGE = 100  # WooCommerce's per_page ceiling
+ONE_BY_ONE_CONCURRENCY = 8  # refund requests in flight when the store has no /refunds list
 
 
 def _gmt(value: datetime) -> str:
@@ -49,6 +51,41 @@ async def _with_refunds(client: UpstreamClient, order: dict[str, Any]) -> dict[s
         return order
     reply = await client.get(f"/orders/{order['id']}/refunds", per_page=100)
     return {**order, "_refund_details": reply.data}
+
+
+async def _with_page_refunds(client: UpstreamClient, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The refunds of a page's refunded orders from one list, GET /refunds?parent=… (WooCommerce's
+    refunds across orders), instead of one /orders/{id}/refunds request per refunded order. A store
+    older than that endpoint answers 404: it is asked order by order.
+
+    Each refund is kept as /orders/{id}/refunds gives it (that list's order, newest first, and without
+    the `parent_id` only the cross-order list adds), so an order reads the same whichever way it came
+    (a webhook fetches one order) and its payload hash does not flap between the two."""
+    refunded = [o["id"] for o in orders if o.get("refunds")]
+    if not refunded:
+        return orders
+    try:
+        found = await _refunds_of(client, refunded)
+    except UpstreamRejected as exc:
+        if exc.upstream_status != 404:
+            raise
+        return await enrich_each(_with_refunds, client, orders, ONE_BY_ONE_CONCURRENCY)
+    return [{**o, "_refund_details": found.get(o["id"], [])} if o.get("refunds") else o for o in orders]
+
+
+async def _refunds_of(client: UpstreamClient, order_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+    by_order: dict[Any, list[dict[str, Any]]] = {order_id: [] for order_id in order_ids}
+    page = 1
+    while True:
+        reply = await client.get("/refunds", parent=",".join(map(str, order_ids)), per_page=REFUNDS_PER_PAGE, page=page)
+        refunds = reply.data or []
+        for refund in refunds:
+            refund = dict(refund)
+            by_order.setdefault(refund.pop("parent_id", None), []).append(refund)
+        pages = reply.headers.get("X-WP-TotalPages")
+        if len(refunds) < REFUNDS_PER_PAGE or (pages is not None and pages.isdigit() and page >= int(pages)):
+            return by_order
+        page += 1
 
 
 async def _with_variations(client: UpstreamClient, product: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +169,7 @@ class WooCommerceConnector(WooCommerceHookRegistration, Connector):
                 "/orders",
                 RecordParts("id", "date_modified_gmt", utc_time, mappers.map_order),
                 window_params=_order_filters,
-                enrich=_with_refunds,
+                enrich_page=_with_page_refunds,
             ),
             "products": products,
             "customers": RestStream(

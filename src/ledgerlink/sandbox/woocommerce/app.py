@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from ledgerlink.sandbox.webhook_controls import webhook_control_routes
 from ledgerlink.sandbox.woocommerce.api_catalog import CatalogAPI
 from ledgerlink.sandbox.woocommerce.api_customers import CustomersAPI
 from ledgerlink.sandbox.woocommerce.api_orders import OrdersAPI
+from ledgerlink.sandbox.woocommerce.api_refunds import RefundsAPI
 from ledgerlink.sandbox.woocommerce.api_webhooks import WebhooksAPI
 from ledgerlink.sandbox.woocommerce.catalog import Catalog
 from ledgerlink.sandbox.woocommerce.limiter import TokenBucket
@@ -50,7 +52,13 @@ def presented_credentials(request: Request) -> tuple[str, str] | None:
     key, secret = request.query_params.get("consumer_key"), request.query_params.get("consumer_secret")
     if key and secret:
         return key, secret
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return basic_credentials(request.headers.get("authorization", ""))
+
+
+@functools.lru_cache(maxsize=64)  # a client sends the same header with every request
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
+    """The user and password of an HTTP Basic `Authorization` header (None for anything else)."""
+    scheme, _, value = authorization.partition(" ")
     if scheme.lower() != "basic":
         return None
     try:
@@ -72,6 +80,7 @@ class WooCommerceSandbox:
         self.renderer = OrderRenderer(self.catalog, self.injector)
         self.finder = OrderFinder(store)
         self.orders = OrdersAPI(store, self.finder, self.renderer)
+        self.refunds = RefundsAPI(store, self.renderer)
         self.products = CatalogAPI(self.catalog)
         self.customers = CustomersAPI(store)
         self.dispatcher = dispatcher or Dispatcher()
@@ -90,6 +99,7 @@ class WooCommerceSandbox:
     def asgi(self) -> ASGIApp:
         endpoints = [
             *self.orders.endpoints(),
+            *self.refunds.endpoints(),
             *self.products.endpoints(),
             *self.customers.endpoints(),
             *self.webhooks_api.endpoints(),
@@ -130,6 +140,8 @@ class WooCommerceSandbox:
 
     def _handler(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
+            if self.injector.faults.lacks(endpoint.path):
+                return await self._no_route(request)
             if (early := await self._host(request)) is not None:
                 return early
             try:
