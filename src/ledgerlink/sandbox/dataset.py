@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from typing import Any, NamedTuple, TypeVar
 
 from ledgerlink.sandbox.changes import Change, ChangeFeed
 
@@ -105,6 +106,18 @@ TAX_BY_COUNTRY = {
 }
 
 
+GENERATED_KEPT = 256  # generated orders kept: a page of a hundred and what is asked about it next
+
+# What an order's draws choose from (tuples, so a draw builds nothing).
+LINE_COUNTS = (1, 2, 3, 3, 3, 4, 5)
+QUANTITIES = (1, 1, 1, 2, 3)
+SHIPPING_PRICES = (Decimal("0.00"), Decimal("4.99"), Decimal("12.00"))
+LINE_DISCOUNT = Decimal("0.1")
+WELCOME_DISCOUNT = Decimal("5.00")
+ZERO_CENTS = Decimal("0.00")
+TAXES_INCLUDED = frozenset({"DE", "GB", "PL", "JP"})
+
+
 @functools.cache
 def _quantum(decimals: int) -> Decimal:
     return Decimal(1).scaleb(-decimals)
@@ -112,6 +125,20 @@ def _quantum(decimals: int) -> Decimal:
 
 def money(value: Decimal, decimals: int = 2) -> Decimal:
     return value.quantize(_quantum(decimals), rounding=ROUND_HALF_UP)
+
+
+R = TypeVar("R")
+
+
+def _record(cls: type[R], **fields: Any) -> R:
+    """`cls(**fields)` for a frozen dataclass given every one of its fields, built by filling the
+    instance's __dict__. A frozen dataclass's __init__ sets each field through object.__setattr__:
+    for an order's records (a 27-field Order, 11-field lines and address) that was over a third of
+    generating it. The object is the same (equal, hashable, still frozen); every field must be given,
+    as no default applies, so it serves only the records generated here."""
+    record = object.__new__(cls)
+    record.__dict__.update(fields)
+    return record
 
 
 @dataclass(frozen=True)
@@ -301,6 +328,13 @@ class Store:
     _next_ids: dict[str, int] = field(default_factory=dict, repr=False)
     changes: ChangeFeed = field(default_factory=ChangeFeed, repr=False, compare=False)  # what webhooks follow
 
+    def __post_init__(self) -> None:
+        # The last orders generated are kept: a client reading a page comes back for some of its
+        # orders (refunds, the page boundary). Generating reads the catalog (titles, prices) as it
+        # stands, so whatever change is announced drops them all; touched orders live in the overlay.
+        self._generated = functools.lru_cache(maxsize=GENERATED_KEPT)(self._generate)
+        self.changes.subscribe(lambda _change: self._generated.cache_clear())
+
     @cached_property
     def locations(self) -> list[Location]:
         return [
@@ -389,18 +423,19 @@ class Store:
     @staticmethod
     def _address(rnd: random.Random, first: str, last: str, city: tuple[str, str, str, str, str]) -> Address:
         name, region, region_code, country, postal = city
-        return Address(
-            first,
-            last,
-            "",
-            f"{rnd.randint(1, 999)} Main Street",
-            "",
-            name,
-            region,
-            region_code,
-            country,
-            postal,
-            f"+1555{rnd.randint(1_000_000, 9_999_999)}",
+        return _record(
+            Address,
+            first_name=first,
+            last_name=last,
+            company="",
+            line1=f"{rnd.randint(1, 999)} Main Street",
+            line2="",
+            city=name,
+            region=region,
+            region_code=region_code,
+            country_code=country,
+            postal_code=postal,
+            phone=f"+1555{rnd.randint(1_000_000, 9_999_999)}",
         )
 
     def order_created_at(self, index: int) -> datetime:
@@ -412,7 +447,7 @@ class Store:
             raise IndexError(index)
         if index in self._overlay:
             return self._overlay[index]
-        return self._generate(index)
+        return self._generated(index)
 
     def order_by_id(self, order_id: int) -> Order | None:
         index = order_id - 100_000
@@ -448,69 +483,27 @@ class Store:
         return {"orders": self.orders_count, "products": len(self.products), "customers": len(self.customers)}
 
     def _generate(self, index: int) -> Order:
+        # Every draw from `rnd` happens in one fixed sequence: the order is a function of (seed, index).
         rnd = random.Random(f"{self.seed}:order:{index}")
         created = self.order_created_at(index)
         customer = self.customers[rnd.randrange(len(self.customers))] if rnd.random() > 0.08 else None
         city = CITIES[rnd.randrange(len(CITIES))]
         country = city[3]
         tax_title, tax_rate = TAX_BY_COUNTRY[country]
-        taxes_included = country in {"DE", "GB", "PL", "JP"}
+        taxes_included = country in TAXES_INCLUDED
         code, rate, decimals = CURRENCIES[0] if rnd.random() < 0.6 else CURRENCIES[rnd.randrange(len(CURRENCIES))]
-        lines = []
-        for n in range(rnd.choice([1, 2, 3, 3, 3, 4, 5])):
-            variant = self.variants[rnd.randrange(len(self.variants))]
-            product = self.products[variant.product_id - 1000]
-            quantity = rnd.choice([1, 1, 1, 2, 3])
-            discount = money(variant.price * quantity * Decimal("0.1")) if rnd.random() < 0.15 else Decimal("0.00")
-            base = variant.price * quantity - discount
-            tax = money(base - base / (1 + tax_rate)) if taxes_included else money(base * tax_rate)
-            lines.append(
-                LineItem(
-                    id=index * 10 + n + 1_000_000,
-                    product_id=product.id,
-                    variant_id=variant.id,
-                    sku=variant.sku,
-                    title=product.title,
-                    variant_title=variant.title,
-                    quantity=quantity,
-                    price=variant.price,
-                    total_discount=discount,
-                    tax_lines=(TaxLine(tax_title, tax_rate, tax),),
-                    fulfilled_quantity=0,
-                )
-            )
-        shipping_price = rnd.choice([Decimal("0.00"), Decimal("4.99"), Decimal("12.00")])
-        shipping_tax = (
-            money(shipping_price - shipping_price / (1 + tax_rate))
-            if taxes_included
-            else money(shipping_price * tax_rate)
-        )
+        drafts = self._draw_lines(rnd, tax_rate, taxes_included)
+        shipping_price = rnd.choice(SHIPPING_PRICES)
+        shipping_tax = _tax_of(shipping_price, tax_rate, taxes_included)
         roll = rnd.random()
         cancelled = roll < 0.04
         fulfillment = "unfulfilled" if cancelled or roll < 0.25 else ("partial" if roll < 0.35 else "fulfilled")
-        if fulfillment != "unfulfilled":
-            lines = [
-                replace(line, fulfilled_quantity=line.quantity if fulfillment == "fulfilled" or i else 0)
-                for i, line in enumerate(lines)
-            ]
-        refunds: list[Refund] = []
+        lines = _line_items(index, drafts, tax_title, tax_rate, fulfillment)
+        refunds: tuple[Refund, ...] = ()
         financial = "pending" if roll > 0.97 else "paid"
         if not cancelled and financial == "paid" and rnd.random() < 0.08:
-            line = lines[0]
-            refunded_qty = 1
-            sub = money(line.price * refunded_qty)
-            line_tax = money(line.tax_lines[0].amount / line.quantity * refunded_qty)
-            refunds.append(
-                Refund(
-                    index * 10 + 3_000_000,
-                    created + timedelta(days=2),
-                    "Customer return",
-                    (RefundLine(line.id, refunded_qty, sub, line_tax),),
-                    Decimal("0.00"),
-                    taxes_included=taxes_included,
-                )
-            )
-            whole = len(lines) == 1 and line.quantity == 1
+            refunds = (_return_of_first_unit(index, lines, created, taxes_included),)
+            whole = len(lines) == 1 and lines[0].quantity == 1
             financial = "refunded" if whole else "partially_refunded"
         if cancelled:
             financial = "voided"
@@ -518,7 +511,8 @@ class Store:
         first = customer.first_name if customer else FIRST_NAMES[index % len(FIRST_NAMES)]
         last = customer.last_name if customer else LAST_NAMES[index % len(LAST_NAMES)]
         address = self._address(rnd, first, last, city)
-        return Order(
+        return _record(
+            Order,
             id=100_000 + index,
             number=1001 + index,
             customer_id=customer.id if customer else None,
@@ -533,17 +527,83 @@ class Store:
             cancel_reason="customer" if cancelled else None,
             financial_status=financial,
             fulfillment_status=fulfillment,
-            lines=tuple(lines),
+            lines=lines,
             shipping_title="Standard Shipping",
             shipping_price=shipping_price,
             shipping_tax=shipping_tax,
             discount_code=discount_code,
-            discount_amount=Decimal("5.00") if discount_code else Decimal("0.00"),
+            discount_amount=WELCOME_DISCOUNT if discount_code else ZERO_CENTS,
             taxes_included=taxes_included,
             billing=address,
             shipping=address,
-            refunds=tuple(refunds),
+            refunds=refunds,
             note="Leave at the door ✓" if index % 11 == 0 else "",
             tags=("vip",) if index % 19 == 0 else (),
             malformed=bool(self.malformed_every) and index % self.malformed_every == self.malformed_every - 1,
         )
+
+    def _draw_lines(self, rnd: random.Random, tax_rate: Decimal, taxes_included: bool) -> list[_LineDraft]:
+        """One to five lines, each a random variant, quantity and (sometimes) a 10% discount."""
+        drafts = []
+        for _ in range(rnd.choice(LINE_COUNTS)):
+            variant = self.variants[rnd.randrange(len(self.variants))]
+            product = self.products[variant.product_id - 1000]
+            quantity = rnd.choice(QUANTITIES)
+            discount = money(variant.price * quantity * LINE_DISCOUNT) if rnd.random() < 0.15 else ZERO_CENTS
+            tax = _tax_of(variant.price * quantity - discount, tax_rate, taxes_included)
+            drafts.append(_LineDraft(product, variant, quantity, discount, tax))
+        return drafts
+
+
+class _LineDraft(NamedTuple):
+    """A line as drawn, before the order's fulfilment (drawn after the lines) says what shipped."""
+
+    product: Product
+    variant: Variant
+    quantity: int
+    discount: Decimal
+    tax: Decimal
+
+
+def _tax_of(amount: Decimal, rate: Decimal, included: bool) -> Decimal:
+    """The tax in `amount` when prices include it, else the tax on top of it."""
+    return money(amount - amount / (1 + rate)) if included else money(amount * rate)
+
+
+def _line_items(
+    index: int, drafts: list[_LineDraft], tax_title: str, tax_rate: Decimal, fulfillment: str
+) -> tuple[LineItem, ...]:
+    """A partial fulfilment ships every line but the first."""
+    return tuple(
+        _record(
+            LineItem,
+            id=index * 10 + n + 1_000_000,
+            product_id=d.product.id,
+            variant_id=d.variant.id,
+            sku=d.variant.sku,
+            title=d.product.title,
+            variant_title=d.variant.title,
+            quantity=d.quantity,
+            price=d.variant.price,
+            total_discount=d.discount,
+            tax_lines=(_record(TaxLine, title=tax_title, rate=tax_rate, amount=d.tax),),
+            fulfilled_quantity=d.quantity if fulfillment == "fulfilled" or (fulfillment == "partial" and n) else 0,
+        )
+        for n, d in enumerate(drafts)
+    )
+
+
+def _return_of_first_unit(index: int, lines: tuple[LineItem, ...], created: datetime, taxes_included: bool) -> Refund:
+    """The buyer sends back one unit of the first line, two days after ordering."""
+    line = lines[0]
+    refunded_qty = 1
+    sub = money(line.price * refunded_qty)
+    line_tax = money(line.tax_lines[0].amount / line.quantity * refunded_qty)
+    return Refund(
+        index * 10 + 3_000_000,
+        created + timedelta(days=2),
+        "Customer return",
+        (RefundLine(line.id, refunded_qty, sub, line_tax),),
+        ZERO_CENTS,
+        taxes_included=taxes_included,
+    )

@@ -99,7 +99,7 @@ class OrdersAPI:
     async def list_orders(self, request: Request, args: OrderList) -> Response:
         orders, total = self.finder.find(args.filter, args.window.start, args.window.per_page)
         site = site_url(request)
-        return paginated(request, [self.renderer.order_json(o, site, args.dp) for o in orders], total, args.window)
+        return paginated(request, (self.renderer.order_json(o, site, args.dp) for o in orders), total, args.window)
 
     async def parse_order(self, request: Request) -> tuple[Order, int | None]:
         return self._order(request.path_params["order_id"]), self._dp(request)
@@ -121,7 +121,7 @@ class OrdersAPI:
             raise WooError(404, "woocommerce_rest_invalid_order_id", "Invalid order ID.")
         refunds = sorted(order.refunds, key=lambda r: (r.created_at, r.id), reverse=True)
         site = site_url(request)
-        items = [self.renderer.refund_json(order, r, site, dp) for r in page_of(refunds, window)]
+        items = (self.renderer.refund_json(order, r, site, dp) for r in page_of(refunds, window))
         return paginated(request, items, len(refunds), window)
 
     async def touch(self, request: Request) -> Response:

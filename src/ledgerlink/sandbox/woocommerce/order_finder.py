@@ -11,7 +11,7 @@ generated orders are cached since generated orders never change.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, Protocol
@@ -204,8 +204,10 @@ class OrderFinder:
         boundary = self._first_generated(key[0], lambda o: (modified(o), o.id) < key, overlay)
         return base.rank(boundary)
 
-    def find(self, f: OrderFilter, start: int, count: int) -> tuple[list[Order], int]:
-        """Orders [start, start + count) of the filtered, sorted result, and the result's size."""
+    def find(self, f: OrderFilter, start: int, count: int) -> tuple[Iterator[Order], int]:
+        """Orders [start, start + count) of the filtered, sorted result, and the result's size. The orders
+        are generated as they are iterated (at once, before the store changes), so a page's hundred
+        orders never all live at once: each is rendered and dropped in turn."""
         overlay = {o.id - ORDER_ID_BASE: o for o in self.store.changed_orders()}
         extras = self._extras(f, overlay)
         if f.orderby == "include":
@@ -218,7 +220,7 @@ class OrderFinder:
         positions = [n + self._base_before(f, base, extra, overlay) for n, extra in enumerate(extras)]
         total = len(base) + len(extras)
         ranks = range(start, min(start + count, total))
-        return [self._at(total - 1 - r if f.descending else r, base, extras, positions) for r in ranks], total
+        return (self._at(total - 1 - r if f.descending else r, base, extras, positions) for r in ranks), total
 
     def _at(self, rank: int, base: IndexSequence, extras: list[Order], positions: list[int]) -> Order:
         n = bisect_left(positions, rank)
@@ -228,7 +230,7 @@ class OrderFinder:
 
     def _by_include(
         self, f: OrderFilter, extras: list[Order], overlay: dict[int, Order], start: int, count: int
-    ) -> tuple[list[Order], int]:
+    ) -> tuple[Iterator[Order], int]:
         found = {o.id: o for o in extras} | {o.id: o for o in map(self.store.order, self._base(f, overlay))}
         ordered = [found[i] for i in dict.fromkeys(f.include) if i in found]
-        return ordered[start : start + count], len(ordered)
+        return iter(ordered[start : start + count]), len(ordered)

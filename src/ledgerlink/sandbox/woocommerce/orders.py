@@ -14,7 +14,14 @@ from ledgerlink.sandbox.dataset import TAX_BY_COUNTRY, Address, LineItem, Order,
 from ledgerlink.sandbox.faults import FaultInjector
 from ledgerlink.sandbox.woocommerce.amounts import LineAmounts, OrderAmounts, order_amounts, refund_amounts
 from ledgerlink.sandbox.woocommerce.catalog import Catalog
-from ledgerlink.sandbox.woocommerce.wire import API_PREFIX, WC_VERSION, money_str, wc_dates
+from ledgerlink.sandbox.woocommerce.wire import (
+    API_PREFIX,
+    WC_VERSION,
+    money_formatter,
+    money_str,
+    wc_date_pair,
+    wc_dates,
+)
 
 ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft")
 PAYMENT_METHODS = (
@@ -23,6 +30,7 @@ PAYMENT_METHODS = (
     + [("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")]
 )
 TAX_RATE_IDS = {country: n + 1 for n, country in enumerate(TAX_BY_COUNTRY)}
+TAX_RATE_PERCENTS = {country: (rate * 100).normalize() for country, (_, rate) in TAX_BY_COUNTRY.items()}
 PAID = {"paid", "partially_refunded", "refunded"}
 USER_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Safari/605.1.15"
 Formatter = Callable[[Decimal], str]
@@ -75,6 +83,15 @@ def _digest(*parts: object) -> str:
     return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()
 
 
+def _transaction_id(method: str, order_id: int) -> str:
+    """The gateway's reference for the payment: Stripe's payment intent, PayPal's capture; none offline."""
+    if method == "stripe":
+        return "pi_" + _digest("txn", order_id)[:24]
+    if method == "paypal":
+        return _digest("txn", order_id)[:17].upper()
+    return ""
+
+
 def address_json(address: Address, email: str | None = None) -> dict[str, str]:
     data = {
         "first_name": address.first_name,
@@ -89,7 +106,8 @@ def address_json(address: Address, email: str | None = None) -> dict[str, str]:
     }
     if email is not None:
         data["email"] = email
-    return {**data, "phone": address.phone}
+    data["phone"] = address.phone
+    return data
 
 
 def _meta(meta_id: int, key: str, value: str) -> dict[str, Any]:
@@ -117,19 +135,30 @@ def _billing_list(data: dict[str, Any]) -> None:
 MALFORMATIONS = (_quantity_word, _nan_total, _no_modified_gmt, _billing_list)
 
 
+NO_DATE: tuple[None, None] = (None, None)
+PAID_AFTER = timedelta(seconds=20)  # date_paid: the gateway's answer, a little after checkout
+
+
 class OrderRenderer:
     def __init__(self, catalog: Catalog, injector: FaultInjector) -> None:
         self.catalog = catalog
         self.injector = injector
+        self._variable_products: dict[int, bool] = {}
 
     @staticmethod
     def formatter(order: Order, dp: int | None) -> Formatter:
-        decimals = order.presentment_decimals if dp is None else dp
-        return lambda value: money_str(value, decimals)
+        return money_formatter(order.presentment_decimals if dp is None else dp)
+
+    def _variable(self, product_id: int) -> bool:
+        """Whether the product has variations (lines then name and reference them); products keep
+        their variants for good, so each is asked once."""
+        if product_id not in self._variable_products:
+            product = self.catalog.product(product_id)
+            self._variable_products[product_id] = product is not None and self.catalog.is_variable(product)
+        return self._variable_products[product_id]
 
     def _identity(self, line: LineItem) -> dict[str, Any]:
-        product = self.catalog.product(line.product_id)
-        variable = product is not None and self.catalog.is_variable(product)
+        variable = self._variable(line.product_id)
         return {
             "name": f"{line.title} - {line.variant_title}" if variable else line.title,
             "product_id": line.product_id,
@@ -140,37 +169,34 @@ class OrderRenderer:
         }
 
     @staticmethod
-    def _money(subtotal: Decimal, total: Decimal, tax: Decimal, rate_id: int, fmt: Formatter) -> dict[str, Any]:
+    def _money(subtotal: str, total: str, tax: str, rate_id: int) -> dict[str, Any]:
         return {
-            "subtotal": fmt(subtotal),
-            "subtotal_tax": fmt(tax),
-            "total": fmt(total),
-            "total_tax": fmt(tax),
-            "taxes": [{"id": rate_id, "total": fmt(tax), "subtotal": fmt(tax)}],
+            "subtotal": subtotal,
+            "subtotal_tax": tax,
+            "total": total,
+            "total_tax": tax,
+            "taxes": [{"id": rate_id, "total": tax, "subtotal": tax}],
+        }
+
+    @staticmethod
+    def _option_meta(line: LineItem) -> dict[str, Any]:
+        return {
+            "id": line.id + 7_000_000,
+            "key": "option",
+            "value": line.variant_title,
+            "display_key": "Option",
+            "display_value": line.variant_title,
         }
 
     def _line_json(self, amounts: LineAmounts, rate_id: int, fmt: Formatter) -> dict[str, Any]:
         line = amounts.line
         identity = self._identity(line)
-        attribute = (
-            []
-            if not identity["variation_id"]
-            else [
-                {
-                    "id": line.id + 7_000_000,
-                    "key": "option",
-                    "value": line.variant_title,
-                    "display_key": "Option",
-                    "display_value": line.variant_title,
-                }
-            ]
-        )
         return {
             "id": line.id,
             **identity,
             "quantity": line.quantity,
-            **self._money(amounts.subtotal, amounts.total, amounts.tax, rate_id, fmt),
-            "meta_data": attribute,
+            **self._money(fmt(amounts.subtotal), fmt(amounts.total), fmt(amounts.tax), rate_id),
+            "meta_data": [self._option_meta(line)] if identity["variation_id"] else [],
             "price": money(amounts.total / line.quantity, 6).normalize(),
             "image": {"id": "", "src": ""},
         }
@@ -179,45 +205,37 @@ class OrderRenderer:
     def _payment(order: Order) -> dict[str, Any]:
         method, title = PAYMENT_METHODS[order.id % len(PAYMENT_METHODS)]
         paid = order.financial_status in PAID
-        transaction = (
-            {"stripe": "pi_" + _digest("txn", order.id)[:24], "paypal": _digest("txn", order.id)[:17].upper()}.get(
-                method, ""
-            )
-            if paid
-            else ""
-        )
+        date_paid, date_paid_gmt = wc_date_pair(order.created_at + PAID_AFTER) if paid else NO_DATE
         return {
             "payment_method": method,
             "payment_method_title": title,
-            "transaction_id": transaction,
-            **wc_dates("date_paid", order.created_at + timedelta(seconds=20) if paid else None),
+            "transaction_id": _transaction_id(method, order.id) if paid else "",
+            "date_paid": date_paid,
+            "date_paid_gmt": date_paid_gmt,
         }
 
-    def _tax_parts(self, order: Order, amounts: OrderAmounts, fmt: Formatter) -> tuple[int, list[dict[str, Any]]]:
+    def _tax_lines(self, order: Order, cart_tax: str, shipping_tax: str) -> list[dict[str, Any]]:
         country = order.shipping.country_code
-        label, rate = TAX_BY_COUNTRY[country]
-        rate_id = TAX_RATE_IDS[country]
-        line = {
-            "id": self._item_id(order, 1),
-            "rate_code": f"{country}-{label.upper()}-1",
-            "rate_id": rate_id,
-            "label": label,
-            "compound": False,
-            "tax_total": fmt(amounts.cart_tax),
-            "shipping_tax_total": fmt(amounts.shipping_tax),
-            "rate_percent": (rate * 100).normalize(),
-            "meta_data": [],
-        }
-        return rate_id, [line]
+        label = TAX_BY_COUNTRY[country][0]
+        return [
+            {
+                "id": self._item_id(order, 1),
+                "rate_code": f"{country}-{label.upper()}-1",
+                "rate_id": TAX_RATE_IDS[country],
+                "label": label,
+                "compound": False,
+                "tax_total": cart_tax,
+                "shipping_tax_total": shipping_tax,
+                "rate_percent": TAX_RATE_PERCENTS[country],
+                "meta_data": [],
+            }
+        ]
 
     @staticmethod
     def _item_id(order: Order, slot: int) -> int:
         return 5_000_000 + (order.id - 100_000) * 10 + slot
 
-    def _shipping_lines(
-        self, order: Order, amounts: OrderAmounts, rate_id: int, fmt: Formatter
-    ) -> list[dict[str, Any]]:
-        free = not amounts.shipping
+    def _shipping_lines(self, order: Order, free: bool, total: str, tax: str, rate_id: int) -> list[dict[str, Any]]:
         items = ", ".join(f"{line.title} &times; {line.quantity}" for line in order.lines)
         return [
             {
@@ -225,9 +243,9 @@ class OrderRenderer:
                 "method_title": "Free shipping" if free else order.shipping_title,
                 "method_id": "free_shipping" if free else "flat_rate",
                 "instance_id": "2" if free else "1",
-                "total": fmt(amounts.shipping),
-                "total_tax": fmt(amounts.shipping_tax),
-                "taxes": [{"id": rate_id, "total": fmt(amounts.shipping_tax), "subtotal": ""}],
+                "total": total,
+                "total_tax": tax,
+                "taxes": [{"id": rate_id, "total": tax, "subtotal": ""}],
                 "meta_data": [
                     {
                         "id": self._item_id(order, 9),
@@ -241,12 +259,15 @@ class OrderRenderer:
         ]
 
     def _coupon_lines(self, order: Order, amounts: OrderAmounts, fmt: Formatter) -> list[dict[str, Any]]:
+        if not amounts.coupons:
+            return []
+        zero = fmt(Decimal(0))
         return [
             {
                 "id": self._item_id(order, 2 + n),
                 "code": c.code,
                 "discount": fmt(c.discount),
-                "discount_tax": fmt(Decimal(0)),
+                "discount_tax": zero,
                 "discount_type": c.discount_type,
                 "nominal_amount": c.nominal_amount.normalize(),
                 "free_shipping": False,
@@ -266,9 +287,14 @@ class OrderRenderer:
     def order_json(self, order: Order, site: str, dp: int | None = None) -> dict[str, Any]:
         fmt = self.formatter(order, dp)
         amounts = order_amounts(order)
-        rate_id, tax_lines = self._tax_parts(order, amounts, fmt)
+        rate_id = TAX_RATE_IDS[order.shipping.country_code]
         status = woo_status(order)
         order_key = "wc_order_" + _digest("key", order.id)[:13]
+        date_created, date_created_gmt = wc_date_pair(order.created_at)
+        date_modified, date_modified_gmt = wc_date_pair(order.updated_at)
+        completed = status == "completed"  # completed when last modified
+        # Formatted once: the tax and shipping lines repeat them.
+        shipping, shipping_tax, cart_tax = fmt(amounts.shipping), fmt(amounts.shipping_tax), fmt(amounts.cart_tax)
         data: dict[str, Any] = {
             "id": order.id,
             "parent_id": 0,
@@ -276,13 +302,15 @@ class OrderRenderer:
             "currency": order.presentment_currency,
             "version": WC_VERSION,
             "prices_include_tax": order.taxes_included,
-            **wc_dates("date_created", order.created_at),
-            **wc_dates("date_modified", order.updated_at),
+            "date_created": date_created,
+            "date_created_gmt": date_created_gmt,
+            "date_modified": date_modified,
+            "date_modified_gmt": date_modified_gmt,
             "discount_total": fmt(amounts.discount_total),
             "discount_tax": fmt(Decimal(0)),
-            "shipping_total": fmt(amounts.shipping),
-            "shipping_tax": fmt(amounts.shipping_tax),
-            "cart_tax": fmt(amounts.cart_tax),
+            "shipping_total": shipping,
+            "shipping_tax": shipping_tax,
+            "cart_tax": cart_tax,
             "total": fmt(amounts.total),
             "total_tax": fmt(amounts.total_tax),
             "customer_id": order.customer_id or 0,
@@ -294,13 +322,14 @@ class OrderRenderer:
             "customer_user_agent": USER_AGENT,
             "created_via": "checkout",
             "customer_note": order.note,
-            **wc_dates("date_completed", order.updated_at if status == "completed" else None),
+            "date_completed": date_modified if completed else None,
+            "date_completed_gmt": date_modified_gmt if completed else None,
             "cart_hash": _digest("cart", order.id)[:32],
             "number": str(order.number),
             "meta_data": self._meta_data(order),
             "line_items": [self._line_json(line, rate_id, fmt) for line in amounts.lines],
-            "tax_lines": tax_lines,
-            "shipping_lines": self._shipping_lines(order, amounts, rate_id, fmt),
+            "tax_lines": self._tax_lines(order, cart_tax, shipping_tax),
+            "shipping_lines": self._shipping_lines(order, not amounts.shipping, shipping, shipping_tax, rate_id),
             "fee_lines": [],
             "coupon_lines": self._coupon_lines(order, amounts, fmt),
             "refunds": [
@@ -336,12 +365,13 @@ class OrderRenderer:
         for n, part in enumerate(amounts.lines):
             line = lines_by_id[part.line.line_item_id]
             refunded_id = str(line.id)
+            subtotal = fmt(-part.subtotal)
             items.append(
                 {
                     "id": refund.id * 10 + n,
                     **self._identity(line),
                     "quantity": -part.line.quantity,
-                    **self._money(-part.subtotal, -part.subtotal, -part.tax, rate_id, fmt),
+                    **self._money(subtotal, subtotal, fmt(-part.tax), rate_id),
                     "meta_data": [
                         {
                             "id": refund.id * 10 + n,
