@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -29,6 +28,7 @@ from ledgerlink.api.routers import (
     webhooks,
     webhooks_inbound,
 )
+from ledgerlink.heap import freeze_startup_heap
 from ledgerlink.runtime import Runtime
 from ledgerlink.settings import Settings, get_settings
 
@@ -55,13 +55,8 @@ def create_app(
             from ledgerlink.jobs.worker import run_worker as _run_worker
 
             worker_task = asyncio.create_task(_run_worker(rt, concurrency=worker_concurrency, signals=False))
-        if owned:
-            # A server's start-up leaves a large heap that lives as long as the process (the app, its
-            # schemas, the ORM's mappings). Left to the collector, every full collection walks all of
-            # it again: a pause of up to ~100 ms that every request in flight waits out. Frozen, the
-            # collector only ever walks what requests allocate.
-            gc.collect()
-            gc.freeze()
+        if owned:  # this process's server: its start-up heap lives as long as it does
+            freeze_startup_heap()
         try:
             yield
         finally:
