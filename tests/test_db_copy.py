@@ -103,3 +103,15 @@ async def test_a_value_postgresql_cannot_hold_fails_the_statement(runtime: Runti
         async with runtime.sessions.begin() as session:
             await insert_rows(session, table, [_row("nul", name="a\x00b")])
     assert "nul" not in await _stored(runtime)
+
+
+async def test_json_the_fast_encoder_refuses_is_written_the_same_through_both_paths(
+    runtime: Runtime, table: Table
+) -> None:
+    doc = {1: "non-string key", "big": 2**70, "at": datetime(2026, 1, 2, tzinfo=UTC)}
+    async with runtime.sessions.begin() as session:
+        await insert_rows(session, table, [_row("k1", doc=doc)])
+        await upsert_rows(session, table, [_row("k2", doc=doc)])
+    stored = await _stored(runtime)
+    expected = {"1": "non-string key", "big": 2**70, "at": "2026-01-02T00:00:00+00:00"}
+    assert stored["k1"]["doc"] == stored["k2"]["doc"] == expected

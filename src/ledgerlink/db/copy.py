@@ -34,12 +34,23 @@ async def _driver(session: AsyncSession) -> AsyncConnection[Any]:
 
 
 def json_text(value: Any) -> str:
-    """A JSON document as the text a jsonb column reads: orjson's encoding (several times the standard
-    library's speed, and a sync page writes thousands), the standard library's past 64-bit integers."""
+    """A JSON document as PostgreSQL reads it, for a jsonb column (COPY) or a whole page of rows (the
+    upsert): orjson (several times the standard library's speed, and a sync page writes thousands of
+    values), the standard library where orjson refuses (integers past 64 bits, non-string keys).
+    Decimals are written as their exact digits, times in ISO 8601."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(value, default=_json_value).decode()
     except orjson.JSONEncodeError:
-        return json.dumps(value)
+        return json.dumps(value, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    """What orjson leaves to us (Decimal), and what the standard library's fallback does not know."""
+    if isinstance(value, Decimal):
+        return str(value)  # exact digits; a numeric column reads them as written
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} through JSON")
 
 
 async def _copy(driver: AsyncConnection[Any], table: Table, rows: list[dict[str, Any]]) -> None:
@@ -104,24 +115,8 @@ async def upsert_rows(
     )
     driver = await _driver(session)
     async with driver.cursor() as cursor:
-        await cursor.execute(statement, (_json_rows(rows),))
+        await cursor.execute(statement, (json_text(rows),))
         return await cursor.fetchall() if returning else []
-
-
-def _json_rows(rows: list[dict[str, Any]]) -> str:
-    try:
-        return orjson.dumps(rows, default=_json_value).decode()
-    except orjson.JSONEncodeError:  # integers past 64 bits
-        return json.dumps(rows, default=_json_value)
-
-
-def _json_value(value: Any) -> Any:
-    """What orjson leaves to us (Decimal), and what the standard library's fallback does not know."""
-    if isinstance(value, Decimal):
-        return str(value)  # exact digits; the numeric column reads them as written
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} through JSON")
 
 
 @functools.lru_cache(maxsize=256)
