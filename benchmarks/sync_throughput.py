@@ -29,7 +29,7 @@ from ledgerlink import event_loop
 from ledgerlink.api.app import create_app
 from ledgerlink.auth import access
 from ledgerlink.db import migrate
-from ledgerlink.heap import freeze_startup_heap
+from ledgerlink.heap import tune_for_long_running
 from ledgerlink.runtime import build_runtime
 from ledgerlink.settings import Settings
 from ledgerlink.sync.engine import execute_run
@@ -111,7 +111,7 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
             async with runtime.engine.connect() as conn:
                 backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
             if not trace_memory:
-                freeze_startup_heap()  # what `ledgerlink worker` does once started (tracemalloc wants all)
+                tune_for_long_running()  # what `ledgerlink worker` does once started (tracemalloc wants all)
             meter = CpuMeter(other_pid=sandbox.pid, backend_pid=backend)
             if trace_memory:
                 tracemalloc.start()

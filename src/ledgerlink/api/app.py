@@ -28,7 +28,7 @@ from ledgerlink.api.routers import (
     webhooks,
     webhooks_inbound,
 )
-from ledgerlink.heap import freeze_startup_heap
+from ledgerlink.heap import tune_for_long_running
 from ledgerlink.runtime import Runtime
 from ledgerlink.settings import Settings, get_settings
 
@@ -56,7 +56,7 @@ def create_app(
 
             worker_task = asyncio.create_task(_run_worker(rt, concurrency=worker_concurrency, signals=False))
         if owned:  # this process's server: its start-up heap lives as long as it does
-            freeze_startup_heap()
+            tune_for_long_running()
         try:
             yield
         finally:

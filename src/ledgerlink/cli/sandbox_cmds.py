@@ -11,6 +11,7 @@ import uvicorn
 
 from ledgerlink import event_loop
 from ledgerlink.cli.context import err
+from ledgerlink.heap import tune_for_long_running
 from ledgerlink.sandbox.delivery import DEFAULT_TIME_SCALE, Dispatcher
 from ledgerlink.sandbox.server import PLATFORMS, announcement, build_app, build_platforms
 
@@ -26,6 +27,7 @@ async def serve_sandbox(
 ) -> None:
     dispatcher = Dispatcher(time_scale=webhook_time_scale)
     platforms = build_platforms(orders, seed, providers, malformed_every, dispatcher)
+    tune_for_long_running()  # the generated stores live as long as the process, like a server's app
     config = uvicorn.Config(
         build_app(platforms), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
     )

@@ -42,14 +42,14 @@ def worker(
     queues: str = typer.Option("", help="Comma-separated queues to serve (default: all)"),
 ) -> None:
     """Run a worker only: scale out on other machines against the same DATABASE_URL."""
-    from ledgerlink.heap import freeze_startup_heap
+    from ledgerlink.heap import tune_for_long_running
     from ledgerlink.jobs.worker import run_worker
 
     settings = get_settings()
 
     async def body(runtime: Runtime) -> None:
         configure_logging(settings.log_level, settings.log_format)
-        freeze_startup_heap()  # as the server does: jobs' collections then skip the start-up heap
+        tune_for_long_running()  # as the server does: jobs' collections then skip the start-up heap
         await run_worker(runtime, concurrency=concurrency, queues=[q for q in queues.split(",") if q] or None)
 
     run_with_runtime(body)
