@@ -8,18 +8,21 @@ INSERT … SELECT … FROM jsonb_populate_recordset … ON CONFLICT.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 import orjson
+import psycopg
 from psycopg import AsyncConnection, sql
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 FROZEN_ON_UPDATE = frozenset({"id", "workspace_id", "created_at"})
@@ -31,6 +34,16 @@ async def _driver(session: AsyncSession) -> AsyncConnection[Any]:
     driver = raw.driver_connection
     assert driver is not None
     return driver
+
+
+@contextlib.asynccontextmanager
+async def _refusals_as_sqlalchemy(statement: str) -> AsyncIterator[None]:
+    """The database's refusals as SQLAlchemy raises them for every other statement (IntegrityError,
+    DataError, ...), so what handles them there (a page written again record by record) sees them here."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def json_text(value: Any) -> str:
@@ -57,7 +70,8 @@ async def _copy(driver: AsyncConnection[Any], table: Table, rows: list[dict[str,
     columns = tuple(rows[0])
     values_of = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     json_at = [n for n, c in enumerate(columns) if isinstance(table.c[c].type, JSONB)]
-    async with driver.cursor() as cursor, cursor.copy(_copy_statement(table.name, columns)) as copy:
+    statement = _copy_statement(table.name, columns)
+    async with _refusals_as_sqlalchemy(statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             values = values_of(row)
             if json_at:
@@ -114,7 +128,7 @@ async def upsert_rows(
         "updated_at" in table.c,
     )
     driver = await _driver(session)
-    async with driver.cursor() as cursor:
+    async with _refusals_as_sqlalchemy(statement), driver.cursor() as cursor:
         await cursor.execute(statement, (json_text(rows),))
         return await cursor.fetchall() if returning else []
 

@@ -117,9 +117,25 @@ async def map_page(stream: Stream, raws: list[Any], chunk: int = MAP_CHUNK) -> M
     return mapped
 
 
+def newest_copies(items: list[Item]) -> tuple[list[Item], int]:
+    """One item per external id: the newest copy (by upstream updated_at; the later one on a tie),
+    where it stood first. A batch holds a record twice when it was edited while the run read (it moved
+    to a later page); writing both would make one statement write the same row twice. Also returns
+    how many older copies were dropped."""
+    chosen: dict[str, Item] = {}
+    for item in items:
+        held = chosen.get(item.external_id)
+        if held is None or (item.updated_at and (held.updated_at is None or item.updated_at >= held.updated_at)):
+            chosen[item.external_id] = item
+    return list(chosen.values()), len(items) - len(chosen)
+
+
 async def write_items(session: AsyncSession, ctx: LoadContext, resource_type: str, items: list[Item]) -> LoadResult:
+    """Write a batch in bulk; an older copy of a record the batch also holds newer counts as unchanged."""
     writer = WRITERS[resource_type]
     result = LoadResult()
+    items, superseded = newest_copies(items)
+    result.unchanged += superseded
     try:
         async with session.begin_nested():
             result.merge(await writer(session, ctx, items))
