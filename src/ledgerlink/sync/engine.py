@@ -10,8 +10,6 @@ page must not make the next one skip everything older).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +29,7 @@ from ledgerlink.models import Integration, StreamCursor, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.context import LoadContext, LoadResult
 from ledgerlink.sync.loader import MappedPage, map_page, write_items
+from ledgerlink.sync.readahead import ReadAhead
 from ledgerlink.sync.retry import RetryStream, settle_source_errors
 
 log = logging.getLogger(__name__)
@@ -110,6 +109,7 @@ async def _checkpoint(
     token: dict[str, Any] | None,
     to_process: int | None,
     cursor_per_page: bool = True,
+    pages: int = 1,
 ) -> None:
     values: dict[str, Any] = {
         "processed": SyncRun.processed + result.processed,
@@ -117,7 +117,7 @@ async def _checkpoint(
         "updated": SyncRun.updated + result.updated,
         "unchanged": SyncRun.unchanged + result.unchanged,
         "failed": SyncRun.failed + result.failed,
-        "pages": SyncRun.pages + 1,
+        "pages": SyncRun.pages + pages,
         "token": token,
         "heartbeat_at": func.now(),
     }
@@ -250,31 +250,39 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
                 page = await stream.read_page(client, window, at)
                 return page, await map_page(stream, page.records)
 
-            # The next page is read and mapped while this one is written: upstream, hub and database
-            # work at once. Only the page being written is ever checkpointed, so a crash re-reads from there.
-            reading = asyncio.create_task(read_and_map(token))
+            # Pages are read and mapped while the batch before them is written: upstream, hub and
+            # database work at once. Only what is written is ever checkpointed, so a crash re-reads from there.
+            ahead = ReadAhead(read_and_map, token, limit=window.page_size)
             try:
                 while True:
-                    page, mapped = await reading
-                    attempted = RetryStream.batch(window, token)[0] if run.retry_of else []
-                    if page.next_token is not None:
-                        reading = asyncio.create_task(read_and_map(page.next_token))
+                    batch = await ahead.take()
+                    attempted = (
+                        [i for read in batch.reads for i in RetryStream.batch(window, read.token)[0]]
+                        if run.retry_of
+                        else []
+                    )
+                    page = batch.last
                     async with runtime.sessions.begin() as session:
-                        result, newest = mapped.result, mapped.newest
-                        result.merge(await write_items(session, ctx, stream.resource_type, mapped.items))
+                        result = batch.unmapped
+                        result.merge(await write_items(session, ctx, stream.resource_type, batch.items))
                         await _record_errors(session, run, stream.resource_type, result)
-                        await _checkpoint(session, run, result, newest, page.next_token, page.total, not cursor_at_end)
+                        await _checkpoint(
+                            session,
+                            run,
+                            result,
+                            batch.newest,
+                            page.next_token,
+                            page.total,
+                            not cursor_at_end,
+                            pages=len(batch.reads),
+                        )
                         if run.retry_of:
                             await settle_source_errors(session, run.retry_of, attempted, result)
                     await statistics.after_write()  # a first sync grows tables faster than autovacuum looks
-                    token = page.next_token
-                    if token is None:
+                    if page.next_token is None:
                         break
             finally:
-                if not reading.done():
-                    reading.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, LedgerlinkError):
-                        await reading
+                await ahead.aclose()
     except LedgerlinkError as exc:
         log.warning("sync run failed", extra={"sync_id": run_id, "code": exc.code, "error": exc.message})
         await _finish(runtime, run_id, "failed", exc.code, exc.message)

@@ -1,0 +1,115 @@
+"""Pages read and mapped ahead of the writer, handed over as write batches of about `batchSize` records.
+
+An upstream's page is often smaller than the batch a run asked for (WooCommerce serves at most 100
+records a page, a Shopify page holds as many orders as its query cost allows), and every write
+transaction has a fixed cost in the hub and in the database (~25 statements, a commit, a checkpoint).
+So the reader runs ahead of the writer, and the writer takes every page already read, up to the batch
+size, as one transaction. The reader holds at most `limit` records it has not handed over, so memory
+stays bounded whatever the size of the run; a batch is never more than `limit` records plus one page.
+
+Nothing about resuming changes: a batch is checkpointed with the token after its last page, so a run
+picked up again re-reads from the first page not yet committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledgerlink.connectors.framework.stream import Page
+from ledgerlink.sync.context import Item, LoadResult
+from ledgerlink.sync.loader import MappedPage
+
+Token = dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Read:
+    token: Token  # what the page was read from (a retry run's batch of ids is named by it)
+    page: Page
+    mapped: MappedPage
+
+
+@dataclass
+class Batch:
+    """Consecutive pages written as one transaction."""
+
+    reads: list[Read]
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for read in self.reads for item in read.mapped.items]
+
+    @property
+    def unmapped(self) -> LoadResult:
+        result = LoadResult()
+        for read in self.reads:
+            result.merge(read.mapped.result)
+        return result
+
+    @property
+    def newest(self) -> datetime | None:
+        return max((r.mapped.newest for r in self.reads if r.mapped.newest is not None), default=None)
+
+    @property
+    def last(self) -> Page:
+        return self.reads[-1].page
+
+
+class ReadAhead:
+    """Reads pages from `token` on, one after another, with `read`, in a task of its own; `take` hands
+    over what has been read. A failure to read is raised by `take` once the pages before it are taken."""
+
+    def __init__(self, read: Callable[[Token], Awaitable[tuple[Page, MappedPage]]], token: Token, limit: int) -> None:
+        self._read = read
+        self._limit = max(1, limit)
+        self._ready: deque[Read] = deque()
+        self._held = 0  # records read and not yet taken
+        self._error: Exception | None = None
+        self._changed = asyncio.Condition()
+        self._task = asyncio.create_task(self._run(token))
+
+    async def _run(self, token: Token) -> None:
+        try:
+            while True:
+                page, mapped = await self._read(token)
+                async with self._changed:
+                    self._ready.append(Read(token, page, mapped))
+                    self._held += len(page.records)
+                    self._changed.notify_all()
+                    if page.next_token is None:
+                        return
+                    await self._changed.wait_for(lambda: self._held < self._limit)
+                token = page.next_token
+        except Exception as exc:  # handed to the writer, in order, by take()
+            async with self._changed:
+                self._error = exc
+                self._changed.notify_all()
+
+    async def take(self) -> Batch:
+        """At least one page (waiting for it), then every page already read while the batch is under
+        `limit` records."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._ready or self._error is not None)
+            if not self._ready:
+                assert self._error is not None
+                raise self._error
+            reads = [self._ready.popleft()]
+            size = len(reads[0].page.records)
+            while self._ready and size < self._limit:
+                reads.append(self._ready.popleft())
+                size += len(reads[-1].page.records)
+            self._held -= size
+            self._changed.notify_all()
+        return Batch(reads)
+
+    async def aclose(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
