@@ -68,6 +68,20 @@ async def test_a_failed_read_is_raised_after_the_pages_before_it() -> None:
         await ahead.aclose()
 
 
+async def test_the_reader_may_hold_more_than_a_batch() -> None:
+    upstream = Upstream(pages=10, size=100)
+    ahead = ReadAhead(upstream.read, None, limit=500)
+    try:
+        await asyncio.sleep(0.05)
+        assert upstream.served == 5  # held 500 records, then waited
+        batch = await ahead.take(250)
+        assert [r.page.records[0] for r in batch.reads] == ["0-0", "1-0", "2-0"]  # a batch is its own size
+        await asyncio.sleep(0.05)
+        assert upstream.served == 8  # room for three more pages
+    finally:
+        await ahead.aclose()
+
+
 async def test_closing_stops_the_reader() -> None:
     upstream = Upstream(pages=1000, size=10)
     ahead = ReadAhead(upstream.read, None, limit=30)

@@ -251,11 +251,12 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
                 return page, await map_page(stream, page.records)
 
             # Pages are read and mapped while the batch before them is written: upstream, hub and
-            # database work at once. Only what is written is ever checkpointed, so a crash re-reads from there.
-            ahead = ReadAhead(read_and_map, token, limit=window.page_size)
+            # database work at once (up to two batches ahead: measured quicker than one, with the
+            # same memory bound). Only what is written is checkpointed, so a crash re-reads from there.
+            ahead = ReadAhead(read_and_map, token, limit=2 * window.page_size)
             try:
                 while True:
-                    batch = await ahead.take()
+                    batch = await ahead.take(window.page_size)
                     attempted = (
                         [i for read in batch.reads for i in RetryStream.batch(window, read.token)[0]]
                         if run.retry_of

@@ -4,8 +4,9 @@ An upstream's page is often smaller than the batch a run asked for (WooCommerce 
 records a page, a Shopify page holds as many orders as its query cost allows), and every write
 transaction has a fixed cost in the hub and in the database (~25 statements, a commit, a checkpoint).
 So the reader runs ahead of the writer, and the writer takes every page already read, up to the batch
-size, as one transaction. The reader holds at most `limit` records it has not handed over, so memory
-stays bounded whatever the size of the run; a batch is never more than `limit` records plus one page.
+size, as one transaction. The reader holds at most `limit` records it has not handed over (the engine
+lets it hold two batches: it then keeps mapping while the writer waits on the database), so memory
+stays bounded whatever the size of the run; a batch is never more than its size plus one page.
 
 Nothing about resuming changes: a batch is checkpointed with the token after its last page, so a run
 picked up again re-reads from the first page not yet committed.
@@ -91,9 +92,10 @@ class ReadAhead:
                 self._error = exc
                 self._changed.notify_all()
 
-    async def take(self) -> Batch:
+    async def take(self, batch: int | None = None) -> Batch:
         """At least one page (waiting for it), then every page already read while the batch is under
-        `limit` records."""
+        `batch` records (default: `limit`)."""
+        batch = batch or self._limit
         async with self._changed:
             await self._changed.wait_for(lambda: self._ready or self._error is not None)
             if not self._ready:
@@ -101,7 +103,7 @@ class ReadAhead:
                 raise self._error
             reads = [self._ready.popleft()]
             size = len(reads[0].page.records)
-            while self._ready and size < self._limit:
+            while self._ready and size < batch:
                 reads.append(self._ready.popleft())
                 size += len(reads[-1].page.records)
             self._held -= size
