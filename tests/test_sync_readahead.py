@@ -20,7 +20,7 @@ class Upstream:
         self.pages, self.size, self.fail_at = pages, size, fail_at
         self.served = 0
 
-    async def read(self, token: dict | None) -> tuple[Page, MappedPage]:
+    async def read(self, token: dict | None) -> Page:
         n = (token or {}).get("page", 0)
         await asyncio.sleep(0)
         if n == self.fail_at:
@@ -28,7 +28,14 @@ class Upstream:
         self.served += 1
         records = [f"{n}-{i}" for i in range(self.size)]
         nxt = {"page": n + 1} if n + 1 < self.pages else None
-        return Page(records, nxt, self.pages * self.size), MappedPage([], LoadResult(), None)
+        return Page(records, nxt, self.pages * self.size)
+
+    async def map(self, page: Page) -> MappedPage:
+        await asyncio.sleep(0)
+        return MappedPage([], LoadResult(), None)
+
+    def ahead(self, limit: int) -> ReadAhead:
+        return ReadAhead(self.read, self.map, None, limit)
 
 
 async def _drain(ahead: ReadAhead) -> list[list[int]]:
@@ -42,12 +49,14 @@ async def _drain(ahead: ReadAhead) -> list[list[int]]:
 
 async def test_pages_read_while_a_batch_is_written_are_taken_together_up_to_the_limit() -> None:
     upstream = Upstream(pages=10, size=100)
-    ahead = ReadAhead(upstream.read, None, limit=250)
+    ahead = upstream.ahead(250)
     try:
         first = await ahead.take()
         assert [r.page.records[0] for r in first.reads] == ["0-0"]  # the first page is not kept waiting
         await asyncio.sleep(0.05)  # "writing": the reader goes on meanwhile, and stops at the limit
-        assert upstream.served == 4  # pages 1-3 held (300 records >= 250), nothing more
+        # pages 1-3 mapped and held (300 records >= 250), page 4 read and waiting to be mapped, page 5
+        # read and waiting for room: nothing more
+        assert upstream.served == 6
         rest = await _drain(ahead)
     finally:
         await ahead.aclose()
@@ -57,7 +66,7 @@ async def test_pages_read_while_a_batch_is_written_are_taken_together_up_to_the_
 
 
 async def test_a_failed_read_is_raised_after_the_pages_before_it() -> None:
-    ahead = ReadAhead(Upstream(pages=10, size=10, fail_at=3).read, None, limit=1000)
+    ahead = Upstream(pages=10, size=10, fail_at=3).ahead(1000)
     try:
         await asyncio.sleep(0.05)
         batch = await ahead.take()
@@ -70,23 +79,42 @@ async def test_a_failed_read_is_raised_after_the_pages_before_it() -> None:
 
 async def test_the_reader_may_hold_more_than_a_batch() -> None:
     upstream = Upstream(pages=10, size=100)
-    ahead = ReadAhead(upstream.read, None, limit=500)
+    ahead = upstream.ahead(500)
     try:
         await asyncio.sleep(0.05)
-        assert upstream.served == 5  # held 500 records, then waited
+        assert upstream.served == 7  # 500 records mapped and held, one page waiting, one more read
         batch = await ahead.take(250)
         assert [r.page.records[0] for r in batch.reads] == ["0-0", "1-0", "2-0"]  # a batch is its own size
         await asyncio.sleep(0.05)
-        assert upstream.served == 8  # room for three more pages
+        assert upstream.served == 10  # room for three more pages: the rest of the ten
     finally:
         await ahead.aclose()
 
 
 async def test_closing_stops_the_reader() -> None:
     upstream = Upstream(pages=1000, size=10)
-    ahead = ReadAhead(upstream.read, None, limit=30)
+    ahead = upstream.ahead(30)
     await ahead.take()
     await ahead.aclose()
     served = upstream.served
     await asyncio.sleep(0.02)
     assert upstream.served == served <= 5
+
+
+async def test_the_next_page_is_read_while_this_one_is_mapped() -> None:
+    """Mapping a page waits here until the page after it has been read: were reading and mapping one
+    task, the next read would only start after this mapping and the run would hang."""
+    upstream = Upstream(pages=5, size=10)
+
+    async def map_once_next_is_read(page: Page) -> MappedPage:
+        n = int(page.records[0].split("-")[0])
+        while page.next_token is not None and upstream.served < n + 2:
+            await asyncio.sleep(0.001)
+        return MappedPage([], LoadResult(), None)
+
+    ahead = ReadAhead(upstream.read, map_once_next_is_read, None, limit=1000)
+    try:
+        pages = await asyncio.wait_for(_drain(ahead), timeout=5)
+    finally:
+        await ahead.aclose()
+    assert [p for b in pages for p in b] == [0, 1, 2, 3, 4]

@@ -246,14 +246,16 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
     try:
         async with connector.client() as client:
 
-            async def read_and_map(at: dict[str, Any] | None) -> tuple[Page, MappedPage]:
-                page = await stream.read_page(client, window, at)
-                return page, await map_page(stream, page.records)
+            async def read(at: dict[str, Any] | None) -> Page:
+                return await stream.read_page(client, window, at)
+
+            async def mapped(page: Page) -> MappedPage:
+                return await map_page(stream, page.records)
 
             # Pages are read and mapped while the batch before them is written: upstream, hub and
             # database work at once (up to two batches ahead: measured quicker than one, with the
             # same memory bound). Only what is written is checkpointed, so a crash re-reads from there.
-            ahead = ReadAhead(read_and_map, token, limit=2 * window.page_size)
+            ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
             try:
                 while True:
                     batch = await ahead.take(window.page_size)
