@@ -235,11 +235,18 @@ async def write_orders(session: AsyncSession, ctx: LoadContext, items: list[Item
     orders: list[rec.Order] = [i.record for i, _ in writing]
     customer_ids = await _customers(session, ctx, orders)
     variant_ids = await _variants(session, ctx, orders)
-    order_ids = [d.canonical_id for _, d in writing]
-    previous_status = {
-        row.id: row.status
-        for row in await session.execute(select(Order.id, Order.status).where(in_list(Order.id)), {"values": order_ids})
-    }
+    # Only an order stored before has a status to change from (a first sync asks nothing here).
+    updated_ids = [d.canonical_id for _, d in writing if d.outcome is Outcome.UPDATED]
+    previous_status = (
+        {
+            row.id: row.status
+            for row in await session.execute(
+                select(Order.id, Order.status).where(in_list(Order.id)), {"values": updated_ids}
+            )
+        }
+        if updated_ids
+        else {}
+    )
     refund_scope = ctx.scope("refund")
     known_refunds = await lookup(session, refund_scope, [r.external_id for o in orders for r in o.refunds])
     refund_ids = {
@@ -249,7 +256,6 @@ async def write_orders(session: AsyncSession, ctx: LoadContext, items: list[Item
     }
 
     # Rebuild the children of changed orders: refunds (and their lines, by cascade) first.
-    updated_ids = [d.canonical_id for _, d in writing if d.outcome is Outcome.UPDATED]
     await delete_where_in(session, Refund.__table__, "order_id", updated_ids)
     for table in CHILD_TABLES:
         await delete_where_in(session, table.__table__, "order_id", updated_ids)
