@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ledgerlink.canonical import records as rec
 from ledgerlink.canonical.external_refs import payload_hash
 from ledgerlink.ids import new_id
-from ledgerlink.models import Integration, Order, OrderLine
+from ledgerlink.models import Integration, Order, OrderLine, ProductVariant
 from ledgerlink.sync.context import Item, LoadContext
 from ledgerlink.sync.loader import write_items
 from tests.conftest import make_tenant
@@ -94,3 +94,87 @@ async def test_a_record_the_database_refuses_in_a_bulk_copy_fails_alone(runtime)
         result = await write_items(session, ctx, "order", items)
     assert (result.created, result.failed) == (2, 1)
     assert [e.external_id for e in result.errors] == ["2"] and "out of range" in result.errors[0].message
+
+
+async def test_an_order_line_links_to_the_catalogue_by_variant_else_by_sku(runtime) -> None:
+    """A line names a variant this store's sync knows, or only a SKU another channel's product has."""
+    tenant = await make_tenant(runtime)
+    async with runtime.sessions.begin() as session:
+        shop, other = (
+            Integration(
+                id=new_id("int"),
+                workspace_id=tenant.workspace_id,
+                provider="woocommerce",
+                name=name,
+                credentials_encrypted="x",
+                status="active",
+                settings={},
+            )
+            for name in ("shop", "other channel")
+        )
+        session.add_all([shop, other])
+    catalogue = {
+        shop.id: rec.Product(external_id="p1", title="Widget", variants=(rec.Variant(external_id="p1/v1", sku="W-1"),)),
+        other.id: rec.Product(
+            external_id="q9", title="Gadget", variants=(rec.Variant(external_id="q9/v9", sku="G-9"),)
+        ),
+    }
+    async with runtime.sessions.begin() as session:
+        for iid, product in catalogue.items():
+            item = Item(product.external_id, product, payload_hash(product.model_dump(mode="json")), None)
+            await write_items(session, LoadContext(tenant.workspace_id, iid, "woocommerce"), "product", [item])
+    lines = (
+        rec.OrderLine(
+            external_id="1",
+            sku="W-1",
+            title="Widget",
+            variant_external_id="p1/v1",
+            quantity=1,
+            unit_price=100,
+            unit_price_presentment=100,
+        ),
+        rec.OrderLine(
+            external_id="2",
+            sku="G-9",
+            title="Gadget",
+            variant_external_id="x/unknown",
+            quantity=1,
+            unit_price=100,
+            unit_price_presentment=100,
+        ),
+        rec.OrderLine(
+            external_id="3", sku="NOPE", title="Custom", quantity=1, unit_price=100, unit_price_presentment=100
+        ),
+    )
+    order = rec.Order(
+        external_id="o1",
+        currency="USD",
+        presentment_currency="USD",
+        subtotal=300,
+        subtotal_presentment=300,
+        total=300,
+        total_presentment=300,
+        lines=lines,
+    )
+    async with runtime.sessions.begin() as session:
+        await write_items(session, LoadContext(tenant.workspace_id, shop.id, "woocommerce"), "order", [_item(order)])
+    async with runtime.sessions() as session:
+        variants = dict(
+            (
+                await session.execute(
+                    select(ProductVariant.sku, ProductVariant.id).where(
+                        ProductVariant.workspace_id == tenant.workspace_id
+                    )
+                )
+            ).all()
+        )
+        linked = dict(
+            (
+                await session.execute(
+                    select(OrderLine.sku, OrderLine.variant_id)
+                    .join(Order, Order.id == OrderLine.order_id)
+                    .where(Order.integration_id == shop.id)
+                )
+            ).all()
+        )
+    assert linked == {"W-1": variants["W-1"], "G-9": variants["G-9"], "NOPE": None}

@@ -213,7 +213,9 @@ async def _variants(session: AsyncSession, ctx: LoadContext, orders: list[rec.Or
     found = await lookup(
         session, ctx.scope("variant"), [ln.variant_external_id for ln in lines if ln.variant_external_id]
     )
-    by_sku = await skus_in_workspace(session, ctx.workspace_id, [ln.sku for ln in lines if ln.sku])
+    # A line is linked by SKU only when its own variant is not known (see _children): ask for those.
+    unlinked = [ln.sku for ln in lines if ln.sku and not found.get(ln.variant_external_id or "")]
+    by_sku = await skus_in_workspace(session, ctx.workspace_id, unlinked)
     found.update({f"sku:{sku}": ids[0] for sku, ids in by_sku.items()})
     return found
 
