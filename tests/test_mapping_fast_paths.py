@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -103,6 +103,122 @@ def test_line_unit_price_and_discount_in_integers_equal_decimal_arithmetic(
     discount = Decimal(subtotal) - Decimal(total)
     expected = (decimal_rule(unit, places),) * 2, (decimal_rule(discount, places),) * 2
     assert money.unit_and_discount({"subtotal": subtotal, "total": total}, quantity) == expected
+
+
+# Rates of up to 9 digits take the integer way, longer ones Decimal's.
+RATES = st.sampled_from(["0.92", "151.2", "0.307", "1", "4.71", "0.000123", "123456789", "1234567890", "1E+3"]) | (
+    st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(10**6), places=6).filter(bool).map(str)
+)
+NUMERALS = st.from_regex(r"-?[0-9]{1,12}(\.[0-9]{0,5})?", fullmatch=True)
+
+
+def short_rate(rate: str) -> bool:
+    return len(Decimal(rate).as_tuple().digits) <= 9
+
+
+@given(
+    st.integers(-(10**22), 10**22) | st.integers(-(10**6), 10**6),
+    st.integers(-3, 10**4) | st.integers(-(10**30), 10**30),
+    st.sampled_from(CURRENCIES),
+    st.sampled_from(CURRENCIES),
+    RATES,
+)
+@example(1294680775655620165168, 1, "KWD", "JPY", "0.000123")  # beyond 28 digits: Decimal rounds first
+@example(9018069034188538801988, 7, "KWD", "JPY", "0.000123")
+def test_shop_minor_units_in_integers_equal_dividing_decimals(
+    presentment: int, quantity: int, shop: str, presentment_currency: str, rate: str
+) -> None:
+    money = OrderCurrencies(shop, presentment_currency, Decimal(rate))
+    shop_minor = money.shop_minor_of(presentment, quantity)
+    if not quantity:
+        assert shop_minor is None
+        return
+    # The Decimal way: the amount divided by the quantity, then by the rate, each to 28 digits.
+    stated = Decimal(presentment).scaleb(-exponent(presentment_currency)) / quantity
+    expected = decimal_rule(stated / money.rate, exponent(shop))
+    if shop_minor is not None:
+        assert shop_minor == expected
+    elif short_rate(rate) and abs(presentment) < 10**15 and abs(expected) < 10**13:
+        raise AssertionError("an everyday amount and rate took the Decimal way")
+
+
+@given(
+    st.one_of(st.from_regex(r" ?-?[0-9]{1,16}(\.[0-9]{0,5})? ?", fullmatch=True), st.sampled_from(ODD_VALUES)),
+    st.sampled_from(CURRENCIES),
+    st.sampled_from(CURRENCIES),
+    RATES,
+)
+def test_any_two_currencies_convert_as_parsing_then_dividing(
+    amount: Any, shop: str, presentment: str, rate: str
+) -> None:
+    money = OrderCurrencies(shop, presentment, Decimal(rate))
+
+    def plain_way(value: Any) -> tuple[int, int]:
+        minor = to_minor(value, presentment)
+        if shop == presentment and money.rate == 1:
+            return minor, minor
+        return to_minor(parse_decimal(value) / money.rate, shop), minor
+
+    assert outcome(money.from_presentment, amount) == outcome(plain_way, amount)
+
+
+@given(NUMERALS, NUMERALS, st.integers(-5, 10**4) | st.integers(-(10**30), 10**30), st.sampled_from(CURRENCIES), RATES)
+def test_line_amounts_in_two_currencies_equal_decimal_arithmetic(
+    subtotal: str, total: str, quantity: int, presentment: str, rate: str
+) -> None:
+    money = mappers._Amounts("USD", presentment, Decimal(rate))
+
+    def both(amount: Decimal) -> tuple[int, int]:
+        if money._one_currency:
+            return (decimal_rule(amount, exponent(presentment)),) * 2
+        return decimal_rule(amount / money.rate, 2), decimal_rule(amount, exponent(presentment))
+
+    unit = Decimal(subtotal) / quantity if quantity else Decimal(0)
+    expected = both(unit), both(Decimal(subtotal) - Decimal(total))
+    assert money.unit_and_discount({"subtotal": subtotal, "total": total}, quantity) == expected
+
+
+@given(
+    st.lists(NUMERALS | st.sampled_from(["1e3", " 5.00", "1.23456"]), max_size=5), st.sampled_from(CURRENCIES), RATES
+)
+def test_order_subtotal_in_integers_equals_the_decimal_sum(subtotals: list[str], presentment: str, rate: str) -> None:
+    money = mappers._Amounts("USD", presentment, Decimal(rate))
+    items = [{"id": n, "product_id": 1, "quantity": 1, "subtotal": s, "total": s} for n, s in enumerate(subtotals)]
+    _, presentment_sum = mappers._lines(items, money, {}, False, mappers._fields)
+    total = sum((Decimal(s) for s in subtotals), Decimal(0))
+    if money._one_currency:
+        expected = (decimal_rule(total, exponent(presentment)),) * 2
+    else:
+        expected = decimal_rule(total / money.rate, 2), decimal_rule(total, exponent(presentment))
+    assert money.subtotal(items, presentment_sum) == expected
+
+
+@given(st.one_of(NUMERALS, st.sampled_from(ODD_VALUES)), st.sampled_from(CURRENCIES), RATES)
+def test_refund_amounts_are_the_pairs_of_their_absolute_values(amount: Any, presentment: str, rate: str) -> None:
+    money = mappers._Amounts("USD", presentment, Decimal(rate))
+    plain_way = lambda value: money.pair(abs(parse_decimal(value)))  # noqa: E731
+    assert outcome(money.absolute_pair, amount) == outcome(plain_way, amount)
+
+
+@given(
+    st.one_of(
+        st.integers(-5, 100),
+        st.floats(allow_nan=True),
+        st.sampled_from([0.0, -0.0, 19.0, 20.5]),
+        st.from_regex(r" ?-?[0-9]{1,3}(\.[0-9]{0,3})? ?", fullmatch=True),
+        st.sampled_from(ODD_VALUES),
+    )
+)
+def test_tax_rate_fractions_are_worked_out_as_before(percent: Any) -> None:
+    plain_way = lambda value: parse_decimal(value) / 100  # noqa: E731
+    for _ in range(2):  # the second time from the cache
+        assert outcome(mappers._fraction, percent) == outcome(plain_way, percent)
+
+
+@given(*[st.one_of(st.text(max_size=3), st.sampled_from(ODD_VALUES))] * 2)
+def test_full_names_join_as_before(first: Any, last: Any) -> None:
+    plain_way = lambda a, b: " ".join(p for p in (a, b) if p) or None  # noqa: E731
+    assert outcome(mappers._full_name, first, last) == outcome(plain_way, first, last)
 
 
 # --- timestamps -------------------------------------------------------------------------------------

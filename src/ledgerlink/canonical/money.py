@@ -65,6 +65,12 @@ _NATIVE_NUMERAL = {
 }
 
 
+def native_numeral(places: int) -> Callable[[str], object]:
+    """A match for the numerals with exactly `places` decimals and at most 15 digits before them:
+    `int(text.replace(".", ""))` is their minor units (below 10**19)."""
+    return _NATIVE_NUMERAL[places]
+
+
 def plain_minor(text: str, places: int) -> int | None:
     """`"-12.5"` at 2 places -> -1250 without Decimal, for the plain numerals sources send by the
     million; None when the text is anything else (exponents, spaces, too many decimals)."""
