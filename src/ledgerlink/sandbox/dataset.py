@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -116,6 +117,10 @@ LINE_DISCOUNT = Decimal("0.1")
 WELCOME_DISCOUNT = Decimal("5.00")
 ZERO_CENTS = Decimal("0.00")
 TAXES_INCLUDED = frozenset({"DE", "GB", "PL", "JP"})
+CHARGES_KEPT = 4096  # priced lines remembered: every variant price x quantity x rate, and room for price edits
+
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -124,7 +129,42 @@ def _quantum(decimals: int) -> Decimal:
 
 
 def money(value: Decimal, decimals: int = 2) -> Decimal:
-    return value.quantize(_quantum(decimals), rounding=ROUND_HALF_UP)
+    return value.quantize(CENT if decimals == 2 else _quantum(decimals), rounding=ROUND_HALF_UP)
+
+
+class Draws:
+    """The draws an order makes from `random.Random(seed)`, taken straight from its getrandbits.
+    randrange(n), choice(seq) and randint(a, b) all come down to Random._randbelow(n), which takes
+    n.bit_length() bits until they fall below n: done here in one small function instead of three
+    or four levels of argument checking, the values (and how many bits each takes) are the same,
+    so every order stays what it was (tests/sandbox/test_dataset_draws.py holds them to it)."""
+
+    __slots__ = ("_bits", "random")
+
+    def __init__(self, seed: str) -> None:
+        rnd = random.Random(seed)
+        self.random = rnd.random
+        self._bits = rnd.getrandbits
+
+    def below(self, n: int) -> int:
+        """Random._randbelow(n): randrange(n)."""
+        k = n.bit_length()
+        r = self._bits(k)
+        while r >= n:
+            r = self._bits(k)
+        return r
+
+    def choice(self, seq: Sequence[T]) -> T:
+        """seq[self.below(len(seq))], the draw inlined: orders make a dozen."""
+        n = len(seq)
+        k = n.bit_length()
+        r = self._bits(k)
+        while r >= n:
+            r = self._bits(k)
+        return seq[r]
+
+    def randint(self, a: int, b: int) -> int:
+        return a + self.below(b - a + 1)
 
 
 R = TypeVar("R")
@@ -135,9 +175,10 @@ def _record(cls: type[R], **fields: Any) -> R:
     instance's __dict__. A frozen dataclass's __init__ sets each field through object.__setattr__:
     for an order's records (a 27-field Order, 11-field lines and address) that was over a third of
     generating it. The object is the same (equal, hashable, still frozen); every field must be given,
-    as no default applies, so it serves only the records generated here."""
+    as no default applies, so it serves only the records generated here. The call's own keyword
+    dict becomes the instance's (nothing else holds it), rather than being copied into a new one."""
     record = object.__new__(cls)
-    record.__dict__.update(fields)
+    object.__setattr__(record, "__dict__", fields)
     return record
 
 
@@ -293,11 +334,11 @@ class Order:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((line.price * line.quantity - line.total_discount for line in self.lines), Decimal(0))
+        return sum([line.price * line.quantity - line.total_discount for line in self.lines], Decimal(0))
 
     @property
     def total_tax(self) -> Decimal:
-        return sum((t.amount for line in self.lines for t in line.tax_lines), Decimal(0)) + self.shipping_tax
+        return sum([t.amount for line in self.lines for t in line.tax_lines], Decimal(0)) + self.shipping_tax
 
     @property
     def total(self) -> Decimal:
@@ -398,7 +439,7 @@ class Store:
 
     @cached_property
     def customers(self) -> list[Customer]:
-        rnd = random.Random(f"{self.seed}:customers")
+        rnd = Draws(f"{self.seed}:customers")
         customers = []
         for c in range(self.customer_count):
             first, last = FIRST_NAMES[c % len(FIRST_NAMES)], LAST_NAMES[(c * 7) % len(LAST_NAMES)]
@@ -421,7 +462,7 @@ class Store:
         return customers
 
     @staticmethod
-    def _address(rnd: random.Random, first: str, last: str, city: tuple[str, str, str, str, str]) -> Address:
+    def _address(rnd: Draws, first: str, last: str, city: tuple[str, str, str, str, str]) -> Address:
         name, region, region_code, country, postal = city
         return _record(
             Address,
@@ -484,21 +525,22 @@ class Store:
 
     def _generate(self, index: int) -> Order:
         # Every draw from `rnd` happens in one fixed sequence: the order is a function of (seed, index).
-        rnd = random.Random(f"{self.seed}:order:{index}")
+        rnd = Draws(f"{self.seed}:order:{index}")
         created = self.order_created_at(index)
-        customer = self.customers[rnd.randrange(len(self.customers))] if rnd.random() > 0.08 else None
-        city = CITIES[rnd.randrange(len(CITIES))]
+        customer = rnd.choice(self.customers) if rnd.random() > 0.08 else None
+        city = rnd.choice(CITIES)
         country = city[3]
-        tax_title, tax_rate = TAX_BY_COUNTRY[country]
+        tax = TAX_BY_COUNTRY[country]
+        tax_rate = tax[1]
         taxes_included = country in TAXES_INCLUDED
-        code, rate, decimals = CURRENCIES[0] if rnd.random() < 0.6 else CURRENCIES[rnd.randrange(len(CURRENCIES))]
-        drafts = self._draw_lines(rnd, tax_rate, taxes_included)
+        code, rate, decimals = CURRENCIES[0] if rnd.random() < 0.6 else rnd.choice(CURRENCIES)
+        lines = self._draw_lines(rnd, index, tax, taxes_included)
         shipping_price = rnd.choice(SHIPPING_PRICES)
         shipping_tax = _tax_of(shipping_price, tax_rate, taxes_included)
         roll = rnd.random()
         cancelled = roll < 0.04
         fulfillment = "unfulfilled" if cancelled or roll < 0.25 else ("partial" if roll < 0.35 else "fulfilled")
-        lines = _line_items(index, drafts, tax_title, tax_rate, fulfillment)
+        _ship(lines, fulfillment)
         refunds: tuple[Refund, ...] = ()
         financial = "pending" if roll > 0.97 else "paid"
         if not cancelled and financial == "paid" and rnd.random() < 0.08:
@@ -522,7 +564,7 @@ class Store:
             exchange_rate=rate,
             presentment_decimals=decimals,
             created_at=created,
-            updated_at=created + timedelta(minutes=rnd.randint(0, 6), seconds=rnd.randint(0, 59)),
+            updated_at=created + timedelta(seconds=60 * rnd.randint(0, 6) + rnd.randint(0, 59)),
             cancelled_at=created + timedelta(hours=1) if cancelled else None,
             cancel_reason="customer" if cancelled else None,
             financial_status=financial,
@@ -542,27 +584,33 @@ class Store:
             malformed=bool(self.malformed_every) and index % self.malformed_every == self.malformed_every - 1,
         )
 
-    def _draw_lines(self, rnd: random.Random, tax_rate: Decimal, taxes_included: bool) -> list[_LineDraft]:
-        """One to five lines, each a random variant, quantity and (sometimes) a 10% discount."""
-        drafts = []
-        for _ in range(rnd.choice(LINE_COUNTS)):
-            variant = self.variants[rnd.randrange(len(self.variants))]
-            product = self.products[variant.product_id - 1000]
+    def _draw_lines(
+        self, rnd: Draws, index: int, tax: tuple[str, Decimal], taxes_included: bool
+    ) -> tuple[LineItem, ...]:
+        """One to five lines, each a random variant, quantity and (sometimes) a 10% discount. None is
+        shipped yet: the order's fulfilment, drawn after its lines, decides that (see _ship)."""
+        lines = []
+        for n in range(rnd.choice(LINE_COUNTS)):
+            variant = rnd.choice(self.variants)
             quantity = rnd.choice(QUANTITIES)
-            discount = money(variant.price * quantity * LINE_DISCOUNT) if rnd.random() < 0.15 else ZERO_CENTS
-            tax = _tax_of(variant.price * quantity - discount, tax_rate, taxes_included)
-            drafts.append(_LineDraft(product, variant, quantity, discount, tax))
-        return drafts
-
-
-class _LineDraft(NamedTuple):
-    """A line as drawn, before the order's fulfilment (drawn after the lines) says what shipped."""
-
-    product: Product
-    variant: Variant
-    quantity: int
-    discount: Decimal
-    tax: Decimal
+            discount, tax_lines = _charges(variant.price, quantity, rnd.random() < 0.15, tax, taxes_included)
+            lines.append(
+                _record(
+                    LineItem,
+                    id=index * 10 + n + 1_000_000,
+                    product_id=variant.product_id,
+                    variant_id=variant.id,
+                    sku=variant.sku,
+                    title=self.products[variant.product_id - 1000].title,
+                    variant_title=variant.title,
+                    quantity=quantity,
+                    price=variant.price,
+                    total_discount=discount,
+                    tax_lines=tax_lines,
+                    fulfilled_quantity=0,
+                )
+            )
+        return tuple(lines)
 
 
 def _tax_of(amount: Decimal, rate: Decimal, included: bool) -> Decimal:
@@ -570,27 +618,31 @@ def _tax_of(amount: Decimal, rate: Decimal, included: bool) -> Decimal:
     return money(amount - amount / (1 + rate)) if included else money(amount * rate)
 
 
-def _line_items(
-    index: int, drafts: list[_LineDraft], tax_title: str, tax_rate: Decimal, fulfillment: str
-) -> tuple[LineItem, ...]:
-    """A partial fulfilment ships every line but the first."""
-    return tuple(
-        _record(
-            LineItem,
-            id=index * 10 + n + 1_000_000,
-            product_id=d.product.id,
-            variant_id=d.variant.id,
-            sku=d.variant.sku,
-            title=d.product.title,
-            variant_title=d.variant.title,
-            quantity=d.quantity,
-            price=d.variant.price,
-            total_discount=d.discount,
-            tax_lines=(_record(TaxLine, title=tax_title, rate=tax_rate, amount=d.tax),),
-            fulfilled_quantity=d.quantity if fulfillment == "fulfilled" or (fulfillment == "partial" and n) else 0,
-        )
-        for n, d in enumerate(drafts)
-    )
+class _Charges(NamedTuple):
+    discount: Decimal
+    tax_lines: tuple[TaxLine, ...]
+
+
+@functools.lru_cache(maxsize=CHARGES_KEPT)
+def _charges(price: Decimal, quantity: int, discounted: bool, tax: tuple[str, Decimal], included: bool) -> _Charges:
+    """A line's discount and tax, for `quantity` units at `price`. Remembered: lines are a hundred variants'
+    prices times three quantities at eight rates, so nearly every line was priced before. The key is
+    cheap to hash (a variant's price object hashes once); the results are money values, decided by the
+    price's value alone, and frozen, so lines share them."""
+    discount = money(price * quantity * LINE_DISCOUNT) if discounted else ZERO_CENTS
+    title, rate = tax
+    amount = _tax_of(price * quantity - discount, rate, included)
+    return _Charges(discount, (_record(TaxLine, title=title, rate=rate, amount=amount),))
+
+
+def _ship(lines: tuple[LineItem, ...], fulfillment: str) -> None:
+    """Marks what the order's fulfilment shipped on its lines, just drawn (so seen by nobody yet, and
+    written into their __dict__ as _record built them): a partial fulfilment ships every line but the
+    first."""
+    if fulfillment == "unfulfilled":
+        return
+    for line in lines[1:] if fulfillment == "partial" else lines:
+        line.__dict__["fulfilled_quantity"] = line.quantity
 
 
 def _return_of_first_unit(index: int, lines: tuple[LineItem, ...], created: datetime, taxes_included: bool) -> Refund:

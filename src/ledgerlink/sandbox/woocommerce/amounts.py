@@ -4,6 +4,8 @@ WooCommerce keeps one currency per order. Line totals are stored before tax (eve
 tax) and after coupons, taxes apart, so `total` = line totals + fees + shipping + taxes and
 `discount_total` = line subtotals - line totals. Each component is converted once from the store's
 shop-currency amounts and every total is summed from the converted parts, so they add up exactly.
+Every amount handed out is so quantized to the order currency's decimals, or is a zero: the renderer
+prints them as they are, without quantizing them again (wire.quantized_money_formatter).
 
 The records are named tuples: every order served builds a handful, and a tuple is built in a
 fraction of a frozen dataclass's time.
@@ -18,6 +20,7 @@ from typing import NamedTuple
 from ledgerlink.sandbox.dataset import LineItem, Order, Refund, RefundLine, money
 
 ZERO = Decimal(0)
+PERCENT_COUPON = Decimal(10)  # the save10 coupon's nominal percentage
 
 
 class LineAmounts(NamedTuple):
@@ -65,7 +68,10 @@ class RefundAmounts(NamedTuple):
 
 
 def _tax(line: LineItem) -> Decimal:
-    return sum((t.amount for t in line.tax_lines), ZERO)
+    """The line's tax (shop currency). Generated lines have one tax line: its amount is the sum, as
+    converting it (quantizing) makes of ZERO + amount."""
+    tax_lines = line.tax_lines
+    return tax_lines[0].amount if len(tax_lines) == 1 else sum((t.amount for t in tax_lines), ZERO)
 
 
 def _net(order: Order, gross: Decimal, tax: Decimal) -> Decimal:
@@ -102,22 +108,26 @@ def presentment_converter(order: Order) -> Callable[[Decimal], Decimal]:
 
 def order_amounts(order: Order) -> OrderAmounts:
     convert = presentment_converter(order)
+    included = order.taxes_included
     taxes, discounts, nets = [], [], []
     for line in order.lines:
         tax = _tax(line)
+        discount = line.total_discount
+        gross = line.price * line.quantity - discount
         taxes.append(convert(tax))
-        discounts.append(convert(line.total_discount) if line.total_discount else ZERO)  # most lines have none
-        nets.append(convert(_net(order, line.price * line.quantity - line.total_discount, tax)))
+        discounts.append(convert(discount) if discount else ZERO)  # most lines have none
+        nets.append(convert(gross - tax if included else gross))
     welcome = _welcome_shares(order, convert, nets)
     lines = tuple(
         LineAmounts(line, net + discount, net - share, tax)
         for line, net, discount, share, tax in zip(order.lines, nets, discounts, welcome, taxes, strict=True)
     )
-    coupons = []
+    coupons: tuple[Coupon, ...] = ()
+    line_discounts = sum(discounts, ZERO)
     if any(discounts):
-        coupons.append(Coupon("save10", sum(discounts, ZERO), "percent", Decimal(10)))
+        coupons = (Coupon("save10", line_discounts, "percent", PERCENT_COUPON),)
     if order.discount_code:
-        coupons.append(Coupon(order.discount_code.lower(), sum(welcome, ZERO), "fixed_cart", order.discount_amount))
+        coupons += (Coupon(order.discount_code.lower(), sum(welcome, ZERO), "fixed_cart", order.discount_amount),)
     shipping = convert(_net(order, order.shipping_price, order.shipping_tax))
     shipping_tax = convert(order.shipping_tax)
     cart_tax = sum(taxes, ZERO)
@@ -125,10 +135,10 @@ def order_amounts(order: Order) -> OrderAmounts:
         lines,
         shipping,
         shipping_tax,
-        tuple(coupons),
+        coupons,
         cart_tax=cart_tax,
-        discount_total=sum(discounts, ZERO) + sum(welcome, ZERO),
-        total=sum((line.total for line in lines), ZERO) + shipping + cart_tax + shipping_tax,
+        discount_total=line_discounts + sum(welcome, ZERO),
+        total=sum([line.total for line in lines], ZERO) + shipping + cart_tax + shipping_tax,
     )
 
 

@@ -17,8 +17,10 @@ from ledgerlink.sandbox.woocommerce.catalog import Catalog
 from ledgerlink.sandbox.woocommerce.wire import (
     API_PREFIX,
     WC_VERSION,
+    json_number,
     money_formatter,
     money_str,
+    quantized_money_formatter,
     wc_date_pair,
     wc_dates,
 )
@@ -30,10 +32,20 @@ PAYMENT_METHODS = (
     + [("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")]
 )
 TAX_RATE_IDS = {country: n + 1 for n, country in enumerate(TAX_BY_COUNTRY)}
-TAX_RATE_PERCENTS = {country: (rate * 100).normalize() for country, (_, rate) in TAX_BY_COUNTRY.items()}
+TAX_RATE_PERCENTS = {country: json_number(rate * 100) for country, (_, rate) in TAX_BY_COUNTRY.items()}
 PAID = {"paid", "partially_refunded", "refunded"}
 USER_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Safari/605.1.15"
 Formatter = Callable[[Decimal], str]
+Item = dict[str, Any]
+Money = tuple[str, str, str, int]  # an item's subtotal, total and tax, as shown, and its tax rate's id
+ZERO = Decimal(0)
+
+
+def _unit_price(total: Decimal, quantity: int) -> int | float:
+    """An item's `price`: its total per unit to six places, as the JSON number WooCommerce shows
+    (converted here, so orjson needs no callback for it). Most lines are of one unit, whose price is
+    the total (amounts have fewer than six places): the number is decided by the value alone."""
+    return json_number(total if quantity == 1 else money(total / quantity, 6))
 
 
 def woo_status(order: Order) -> str:
@@ -79,8 +91,8 @@ CURRENCY_SYMBOLS = {
 }
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()
+def _digest(kind: str, order_id: int) -> str:
+    return hashlib.sha1(f"{kind}:{order_id}".encode()).hexdigest()
 
 
 def _transaction_id(method: str, order_id: int) -> str:
@@ -135,7 +147,6 @@ def _billing_list(data: dict[str, Any]) -> None:
 MALFORMATIONS = (_quantity_word, _nan_total, _no_modified_gmt, _billing_list)
 
 
-NO_DATE: tuple[None, None] = (None, None)
 PAID_AFTER = timedelta(seconds=20)  # date_paid: the gateway's answer, a little after checkout
 
 
@@ -147,7 +158,9 @@ class OrderRenderer:
 
     @staticmethod
     def formatter(order: Order, dp: int | None) -> Formatter:
-        return money_formatter(order.presentment_decimals if dp is None else dp)
+        """How the order's amounts print: at the request's `dp`, or else as converted to the order's
+        currency (amounts.py quantizes each to its decimals, so they print as they are)."""
+        return quantized_money_formatter(order.presentment_decimals) if dp is None else money_formatter(dp)
 
     def _variable(self, product_id: int) -> bool:
         """Whether the product has variations (lines then name and reference them); products keep
@@ -157,25 +170,35 @@ class OrderRenderer:
             self._variable_products[product_id] = product is not None and self.catalog.is_variable(product)
         return self._variable_products[product_id]
 
-    def _identity(self, line: LineItem) -> dict[str, Any]:
-        variable = self._variable(line.product_id)
+    def _identity(self, line: LineItem) -> tuple[str, int, str | None]:
+        """The item's name, variation_id and parent_name: a variable product's lines name the variation."""
+        if self._variable(line.product_id):
+            return f"{line.title} - {line.variant_title}", line.variant_id, line.title
+        return line.title, 0, None
+
+    def _item(
+        self, item_id: int, line: LineItem, quantity: int, money: Money, meta_data: list[Item], price: int | float
+    ) -> Item:
+        """What an order's line items and a refund's have in common, in one literal (in WooCommerce's
+        order of keys): the product the line sold, its amounts, meta_data and unit price."""
+        name, variation_id, parent_name = self._identity(line)
+        subtotal, total, tax, rate_id = money
         return {
-            "name": f"{line.title} - {line.variant_title}" if variable else line.title,
+            "id": item_id,
+            "name": name,
             "product_id": line.product_id,
-            "variation_id": line.variant_id if variable else 0,
+            "variation_id": variation_id,
             "tax_class": "",
             "sku": line.sku,
-            "parent_name": line.title if variable else None,
-        }
-
-    @staticmethod
-    def _money(subtotal: str, total: str, tax: str, rate_id: int) -> dict[str, Any]:
-        return {
+            "parent_name": parent_name,
+            "quantity": quantity,
             "subtotal": subtotal,
             "subtotal_tax": tax,
             "total": total,
             "total_tax": tax,
             "taxes": [{"id": rate_id, "total": tax, "subtotal": tax}],
+            "meta_data": meta_data,
+            "price": price,
         }
 
     @staticmethod
@@ -188,31 +211,21 @@ class OrderRenderer:
             "display_value": line.variant_title,
         }
 
-    def _line_json(self, amounts: LineAmounts, rate_id: int, fmt: Formatter) -> dict[str, Any]:
+    def _line_json(self, amounts: LineAmounts, rate_id: int, fmt: Formatter) -> Item:
         line = amounts.line
-        identity = self._identity(line)
-        return {
-            "id": line.id,
-            **identity,
-            "quantity": line.quantity,
-            **self._money(fmt(amounts.subtotal), fmt(amounts.total), fmt(amounts.tax), rate_id),
-            "meta_data": [self._option_meta(line)] if identity["variation_id"] else [],
-            "price": money(amounts.total / line.quantity, 6).normalize(),
-            "image": {"id": "", "src": ""},
-        }
+        options = [self._option_meta(line)] if self._variable(line.product_id) else []
+        money = fmt(amounts.subtotal), fmt(amounts.total), fmt(amounts.tax), rate_id
+        item = self._item(line.id, line, line.quantity, money, options, _unit_price(amounts.total, line.quantity))
+        item["image"] = {"id": "", "src": ""}
+        return item
 
     @staticmethod
-    def _payment(order: Order) -> dict[str, Any]:
+    def _payment(order: Order) -> tuple[str, str, str, str | None, str | None]:
+        """payment_method, payment_method_title, transaction_id, date_paid and date_paid_gmt."""
         method, title = PAYMENT_METHODS[order.id % len(PAYMENT_METHODS)]
-        paid = order.financial_status in PAID
-        date_paid, date_paid_gmt = wc_date_pair(order.created_at + PAID_AFTER) if paid else NO_DATE
-        return {
-            "payment_method": method,
-            "payment_method_title": title,
-            "transaction_id": _transaction_id(method, order.id) if paid else "",
-            "date_paid": date_paid,
-            "date_paid_gmt": date_paid_gmt,
-        }
+        if order.financial_status not in PAID:
+            return method, title, "", None, None
+        return method, title, _transaction_id(method, order.id), *wc_date_pair(order.created_at + PAID_AFTER)
 
     def _tax_lines(self, order: Order, cart_tax: str, shipping_tax: str) -> list[dict[str, Any]]:
         country = order.shipping.country_code
@@ -236,7 +249,7 @@ class OrderRenderer:
         return 5_000_000 + (order.id - 100_000) * 10 + slot
 
     def _shipping_lines(self, order: Order, free: bool, total: str, tax: str, rate_id: int) -> list[dict[str, Any]]:
-        items = ", ".join(f"{line.title} &times; {line.quantity}" for line in order.lines)
+        items = ", ".join([f"{line.title} &times; {line.quantity}" for line in order.lines])
         return [
             {
                 "id": self._item_id(order, 0),
@@ -261,7 +274,7 @@ class OrderRenderer:
     def _coupon_lines(self, order: Order, amounts: OrderAmounts, fmt: Formatter) -> list[dict[str, Any]]:
         if not amounts.coupons:
             return []
-        zero = fmt(Decimal(0))
+        zero = fmt(ZERO)
         return [
             {
                 "id": self._item_id(order, 2 + n),
@@ -269,7 +282,7 @@ class OrderRenderer:
                 "discount": fmt(c.discount),
                 "discount_tax": zero,
                 "discount_type": c.discount_type,
-                "nominal_amount": c.nominal_amount.normalize(),
+                "nominal_amount": json_number(c.nominal_amount),
                 "free_shipping": False,
                 "meta_data": [],
             }
@@ -293,6 +306,7 @@ class OrderRenderer:
         date_created, date_created_gmt = wc_date_pair(order.created_at)
         date_modified, date_modified_gmt = wc_date_pair(order.updated_at)
         completed = status == "completed"  # completed when last modified
+        method, method_title, transaction_id, date_paid, date_paid_gmt = self._payment(order)
         # Formatted once: the tax and shipping lines repeat them.
         shipping, shipping_tax, cart_tax = fmt(amounts.shipping), fmt(amounts.shipping_tax), fmt(amounts.cart_tax)
         data: dict[str, Any] = {
@@ -307,7 +321,7 @@ class OrderRenderer:
             "date_modified": date_modified,
             "date_modified_gmt": date_modified_gmt,
             "discount_total": fmt(amounts.discount_total),
-            "discount_tax": fmt(Decimal(0)),
+            "discount_tax": fmt(ZERO),
             "shipping_total": shipping,
             "shipping_tax": shipping_tax,
             "cart_tax": cart_tax,
@@ -317,7 +331,11 @@ class OrderRenderer:
             "order_key": order_key,
             "billing": address_json(order.billing, order.email),
             "shipping": address_json(order.shipping),
-            **self._payment(order),
+            "payment_method": method,
+            "payment_method_title": method_title,
+            "transaction_id": transaction_id,
+            "date_paid": date_paid,
+            "date_paid_gmt": date_paid_gmt,
             "customer_ip_address": f"198.51.100.{order.id % 250 + 1}",
             "customer_user_agent": USER_AGENT,
             "created_via": "checkout",
@@ -364,26 +382,19 @@ class OrderRenderer:
         items = []
         for n, part in enumerate(amounts.lines):
             line = lines_by_id[part.line.line_item_id]
-            refunded_id = str(line.id)
-            subtotal = fmt(-part.subtotal)
-            items.append(
+            item_id, refunded_id, subtotal = refund.id * 10 + n, str(line.id), fmt(-part.subtotal)
+            meta_data = [
                 {
-                    "id": refund.id * 10 + n,
-                    **self._identity(line),
-                    "quantity": -part.line.quantity,
-                    **self._money(subtotal, subtotal, fmt(-part.tax), rate_id),
-                    "meta_data": [
-                        {
-                            "id": refund.id * 10 + n,
-                            "key": "_refunded_item_id",
-                            "value": refunded_id,
-                            "display_key": "_refunded_item_id",
-                            "display_value": refunded_id,
-                        }
-                    ],
-                    "price": -money(part.subtotal / part.line.quantity, 6).normalize(),
+                    "id": item_id,
+                    "key": "_refunded_item_id",
+                    "value": refunded_id,
+                    "display_key": "_refunded_item_id",
+                    "display_value": refunded_id,
                 }
-            )
+            ]
+            money = subtotal, subtotal, fmt(-part.tax), rate_id
+            price = -_unit_price(part.subtotal, part.line.quantity)
+            items.append(self._item(item_id, line, -part.line.quantity, money, meta_data, price))
         method = PAYMENT_METHODS[order.id % len(PAYMENT_METHODS)][0]
         return {
             "id": refund.id,

@@ -63,10 +63,15 @@ def critical_error(status: int) -> dict[str, Any]:
     }
 
 
+def json_number(value: Decimal) -> int | float:
+    """A Decimal the API shows as a JSON number (line `price`, `rate_percent`); money stays in strings.
+    Renderers that know a value is one convert it themselves: orjson then needs no callback for it."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _json_number(value: Any) -> Any:
-    """Decimals the API shows as JSON numbers (line `price`, `rate_percent`); money stays in strings."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
@@ -128,6 +133,19 @@ def money_formatter(decimals: int) -> Callable[[Decimal], str]:
     return money_text
 
 
+@functools.lru_cache(maxsize=8)  # one per currency's decimals
+def quantized_money_formatter(decimals: int) -> Callable[[Decimal], str]:
+    """money_formatter(decimals) for amounts already quantized to `decimals` places, or zero (as every
+    amount an order's currency conversion hands out, and their sums, are): such an amount prints as it
+    is, so the quantizing, most of what formatting costs, is left out. Zero prints as money_str's."""
+    zero = money_str(Decimal(0), decimals)
+
+    def quantized_text(value: Decimal) -> str:
+        return str(value) if value else zero
+
+    return quantized_text
+
+
 def money_str(value: Decimal, decimals: int) -> str:
     """WooCommerce's wc_format_decimal with `dp`: a string, never "-0.00"."""
     return money_formatter(decimals)(value)
@@ -152,7 +170,8 @@ def wc_date_pair(when: datetime | None) -> tuple[str | None, str | None]:
     """`when` as WooCommerce shows it twice: in the site's timezone, then in GMT."""
     if not when:
         return None, None
-    return _wp_format(when.astimezone(SITE_TZ)), _wp_format(when.astimezone(UTC))
+    gmt = when if when.tzinfo is UTC else when.astimezone(UTC)  # the store's dates are in UTC already
+    return _wp_format(when.astimezone(SITE_TZ)), _wp_format(gmt)
 
 
 def wc_dates(name: str, when: datetime | None) -> dict[str, str | None]:
