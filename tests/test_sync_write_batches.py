@@ -39,32 +39,47 @@ def _order(external_id: str, updated: datetime, quantity: int) -> rec.Order:
     )
 
 
+async def _integrations(runtime, workspace_id: str, *names: str) -> list[Integration]:
+    """WooCommerce integrations of a workspace (rows only: these tests write what a sync would)."""
+    integrations = [
+        Integration(
+            id=new_id("int"),
+            workspace_id=workspace_id,
+            provider="woocommerce",
+            name=name,
+            credentials_encrypted="x",
+            status="active",
+            settings={},
+        )
+        for name in names
+    ]
+    async with runtime.sessions.begin() as session:
+        session.add_all(integrations)
+    return integrations
+
+
+async def _store(runtime) -> LoadContext:
+    tenant = await make_tenant(runtime)
+    [integration] = await _integrations(runtime, tenant.workspace_id, "shop")
+    return LoadContext(tenant.workspace_id, integration.id, "woocommerce")
+
+
 def _item(order: rec.Order) -> Item:
     return Item(order.external_id, order, payload_hash(order.model_dump(mode="json")), order.updated_at, True)
 
 
 async def test_a_record_on_two_pages_of_one_batch_is_written_once_as_its_newest_copy(runtime) -> None:
     """An order edited while a run reads moves to a later page: one batch may hold it twice."""
-    tenant = await make_tenant(runtime)
-    async with runtime.sessions.begin() as session:
-        integration = Integration(
-            id=new_id("int"),
-            workspace_id=tenant.workspace_id,
-            provider="woocommerce",
-            name="w",
-            credentials_encrypted="x",
-            status="active",
-            settings={},
-        )
-        session.add(integration)
-    ctx = LoadContext(tenant.workspace_id, integration.id, "woocommerce")
+    ctx = await _store(runtime)
     t = datetime(2024, 5, 1, tzinfo=UTC)
     items = [_item(_order("7", t, 1)), _item(_order("8", t, 1)), _item(_order("7", t + timedelta(minutes=5), 3))]
     async with runtime.sessions.begin() as session:
         result = await write_items(session, ctx, "order", items)
     assert (result.created, result.updated, result.unchanged, result.failed) == (2, 0, 1, 0)
     async with runtime.sessions() as session:
-        orders = (await session.execute(select(Order).where(Order.integration_id == integration.id))).scalars().all()
+        orders = (
+            (await session.execute(select(Order).where(Order.integration_id == ctx.integration_id))).scalars().all()
+        )
         assert sorted(o.total_amount for o in orders) == [500, 1500]  # order 7 as its newest copy (3 units)
         lines = await session.scalar(
             select(func.count()).select_from(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders]))
@@ -75,19 +90,7 @@ async def test_a_record_on_two_pages_of_one_batch_is_written_once_as_its_newest_
 async def test_a_record_the_database_refuses_in_a_bulk_copy_fails_alone(runtime) -> None:
     """COPY runs on the driver's own connection: its refusals must reach the record-by-record fallback
     as every other statement's do (they escaped it as the driver's exceptions, failing the whole run)."""
-    tenant = await make_tenant(runtime)
-    async with runtime.sessions.begin() as session:
-        integration = Integration(
-            id=new_id("int"),
-            workspace_id=tenant.workspace_id,
-            provider="woocommerce",
-            name="w",
-            credentials_encrypted="x",
-            status="active",
-            settings={},
-        )
-        session.add(integration)
-    ctx = LoadContext(tenant.workspace_id, integration.id, "woocommerce")
+    ctx = await _store(runtime)
     t = datetime(2024, 5, 1, tzinfo=UTC)
     items = [_item(_order("1", t, 1)), _item(_order("2", t, 10**12)), _item(_order("3", t, 2))]  # past integer
     async with runtime.sessions.begin() as session:
@@ -99,20 +102,7 @@ async def test_a_record_the_database_refuses_in_a_bulk_copy_fails_alone(runtime)
 async def test_an_order_line_links_to_the_catalogue_by_variant_else_by_sku(runtime) -> None:
     """A line names a variant this store's sync knows, or only a SKU another channel's product has."""
     tenant = await make_tenant(runtime)
-    async with runtime.sessions.begin() as session:
-        shop, other = (
-            Integration(
-                id=new_id("int"),
-                workspace_id=tenant.workspace_id,
-                provider="woocommerce",
-                name=name,
-                credentials_encrypted="x",
-                status="active",
-                settings={},
-            )
-            for name in ("shop", "other channel")
-        )
-        session.add_all([shop, other])
+    shop, other = await _integrations(runtime, tenant.workspace_id, "shop", "other channel")
     catalogue = {
         shop.id: rec.Product(external_id="p1", title="Widget", variants=(rec.Variant(external_id="p1/v1", sku="W-1"),)),
         other.id: rec.Product(
