@@ -70,3 +70,28 @@ async def test_setup_pointing_at_an_internal_host_is_refused(client, runtime):
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "CONFIGURATION_ERROR", r.text
     assert "10.0.0.7" in r.json()["error"]["message"]
+
+
+async def test_a_response_is_freed_without_the_cyclic_collector(sandbox, monkeypatch):
+    """httpx links a response and its stream both ways; a sync page's body (~0.4 MB) then lived until
+    the cyclic collector ran, and with a worker's young threshold (heap.py) a sync's memory grew with
+    its length. The client hands back responses that reference counting alone frees."""
+    import gc
+    import weakref
+
+    monkeypatch.setenv("LEDGERLINK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8")
+    creds = sandbox.credentials("woocommerce")
+    client = UpstreamClient(
+        base_url=f"{sandbox.base_url}/woocommerce/wp-json/wc/v3",
+        auth=httpx.BasicAuth(creds["consumerKey"], creds["consumerSecret"]),
+    )
+    async with client:
+        gc.disable()
+        try:
+            reply = await client.get("/orders", per_page=5)
+            assert len(reply.data) == 5
+            freed = weakref.ref(reply.response)
+            del reply
+            assert freed() is None
+        finally:
+            gc.enable()
