@@ -10,7 +10,7 @@ from ledgerlink.connectors.framework.stream import Page
 from ledgerlink.errors import UpstreamUnavailable
 from ledgerlink.sync.context import LoadResult
 from ledgerlink.sync.loader import MappedPage
-from ledgerlink.sync.readahead import ReadAhead
+from ledgerlink.sync.readahead import Batch, Read, ReadAhead
 
 
 class Upstream:
@@ -118,3 +118,12 @@ async def test_the_next_page_is_read_while_this_one_is_mapped() -> None:
     finally:
         await ahead.aclose()
     assert [p for b in pages for p in b] == [0, 1, 2, 3, 4]
+
+
+def test_a_batch_keeps_the_total_its_first_page_stated() -> None:
+    """An upstream states how many records a read covers on its first page only (X-WP-Total): the
+    run's ordersToProcess comes from it even when that page is written together with the next."""
+    first = Read(None, Page(["a"], {"page": 2}, total=250), MappedPage([], LoadResult(), None))
+    second = Read({"page": 2}, Page(["b"], {"page": 3}), MappedPage([], LoadResult(), None))
+    assert Batch([first, second]).total == 250
+    assert Batch([second]).total is None

@@ -275,7 +275,7 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
                             result,
                             batch.newest,
                             page.next_token,
-                            page.total,
+                            batch.total,
                             not cursor_at_end,
                             pages=len(batch.reads),
                         )

@@ -61,6 +61,12 @@ class Batch:
     def last(self) -> Page:
         return self.reads[-1].page
 
+    @property
+    def total(self) -> int | None:
+        """How many records the whole read covers, as the latest of its pages to say so stated it (an
+        upstream says it on the first page only: a batch that starts there must not lose it)."""
+        return next((r.page.total for r in reversed(self.reads) if r.page.total is not None), None)
+
 
 class ReadAhead:
     """Reads pages from `token` on, one after another, with `read`, and maps each with `mapper`: two tasks,
