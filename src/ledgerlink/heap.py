@@ -10,7 +10,9 @@ Two costs, both measured over a 10,000-order WooCommerce sync on the worker:
   each time walking the page again, and promoted it to be walked again by the older generations. With a
   threshold of 50,000 a page comes and goes between collections (no collection at all in that sync;
   the hub's CPU per order fell by about a tenth). Only objects kept alive by reference cycles wait for
-  a collection, and at most ~50,000 of them (a few MB) before one runs.
+  a collection, at most ~50,000 of them before one runs: a cycle holding a big buffer then holds it
+  for long. httpx's responses were such cycles (each sync page's body stayed until a collection and a
+  sync's memory grew with its length); the upstream client unlinks them (upstream/client.py).
 
 Only a process's entry point calls this: a frozen object is never collected, so code that runs many
 times in one process (tests) must not.

@@ -253,8 +253,8 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
                 return await map_page(stream, page.records)
 
             # Pages are read and mapped while the batch before them is written: upstream, hub and
-            # database work at once (up to two batches ahead: measured quicker than one, with the
-            # same memory bound). Only what is written is checkpointed, so a crash re-reads from there.
+            # database work at once (up to two batches ahead: measured quicker than one; memory stays
+            # bounded by the batch size). Only what is written is checkpointed, so a crash re-reads from there.
             ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
             try:
                 while True:
