@@ -23,6 +23,7 @@ from ledgerlink.canonical.external_refs import payload_hash
 from ledgerlink.connectors.framework.stream import Stream, fingerprint, updated_at_is_version
 from ledgerlink.sync.context import Item, ItemError, LoadContext, LoadResult
 from ledgerlink.sync.payment_links import write_orders_linking_payments
+from ledgerlink.sync.refs import newest_per_id
 from ledgerlink.sync.write_catalog import write_products
 from ledgerlink.sync.write_customers import write_customers, write_locations
 from ledgerlink.sync.write_inventory import write_inventory
@@ -130,15 +131,10 @@ async def _after_waiting_io() -> None:
 
 
 def newest_copies(items: list[Item]) -> tuple[list[Item], int]:
-    """One item per external id: the newest copy (by upstream updated_at; the later one on a tie),
-    where it stood first. A batch holds a record twice when it was edited while the run read (it moved
-    to a later page); writing both would make one statement write the same row twice. Also returns
-    how many older copies were dropped."""
-    chosen: dict[str, Item] = {}
-    for item in items:
-        held = chosen.get(item.external_id)
-        if held is None or (item.updated_at and (held.updated_at is None or item.updated_at >= held.updated_at)):
-            chosen[item.external_id] = item
+    """One item per external id, the newest copy (refs.newest_per_id, the rule `decide` applies), and
+    how many older copies were dropped. A batch holds a record twice when it was edited while the run
+    read (it moved to a later page); writing both would make one statement write the same row twice."""
+    chosen = newest_per_id(items)
     return list(chosen.values()), len(items) - len(chosen)
 
 

@@ -8,9 +8,10 @@ object wins the insert; the loser treats the object as unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,28 @@ from ledgerlink.models import ExternalRef
 from ledgerlink.sync.rows import in_list
 
 KEY = ("workspace_id", "integration_id", "resource_type", "external_id")
+
+
+class Copy(Protocol):
+    @property
+    def external_id(self) -> str: ...
+
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
+C = TypeVar("C", bound=Copy)
+
+
+def newest_per_id(copies: Iterable[C]) -> dict[str, C]:
+    """One copy per external id, the newest by upstream updated_at (the later one on a tie or when
+    neither says), in the order the ids first appear."""
+    newest: dict[str, C] = {}
+    for copy in copies:
+        held = newest.get(copy.external_id)
+        if held is None or (copy.updated_at and (held.updated_at is None or copy.updated_at >= held.updated_at)):
+            newest[copy.external_id] = copy
+    return newest
 
 
 @dataclass(frozen=True)
@@ -73,11 +96,7 @@ async def decide(
     """One decision per distinct external id (the newest item wins a duplicate within the page).
 
     `new_canonical_id(external_id)` names the canonical record of an object seen for the first time."""
-    newest: dict[str, RefItem] = {}
-    for item in items:
-        held = newest.get(item.external_id)
-        if held is None or (item.updated_at and (held.updated_at is None or item.updated_at >= held.updated_at)):
-            newest[item.external_id] = item
+    newest = newest_per_id(items)
     if not newest:
         return {}
     table = ExternalRef.__table__
