@@ -247,4 +247,7 @@ if __name__ == "__main__":
     parser.add_argument("--provider", default="woocommerce")
     parser.add_argument("--memory-orders", type=int, default=0)
     parser.add_argument("--budget-orders", type=int, default=0, help="Shopify orders for the budget-use figure")
-    event_loop.run(main(parser.parse_args()))
+    args = parser.parse_args()
+    if args.runs < 1 or args.orders < 1:
+        parser.error("--runs and --orders must be at least 1")
+    event_loop.run(main(args))
