@@ -1,8 +1,9 @@
-"""Executing a sync run: read a page, load it, checkpoint, repeat; resumable at every page.
+"""Executing a sync run: read pages, write them in batches, checkpoint, repeat; resumable at every batch.
 
-Each page is one transaction: its records, its item errors, the run's counters and resume token,
-and (for runs that cover "everything since") the stream's cursor. So the cursor moves only with the
-page it covers, and a run picked up again after a crash continues from the last committed page
+Each batch (consecutive pages, about `batchSize` records) is one transaction: its records, its item
+errors, the run's counters and resume token, and (for runs that cover "everything since") the stream's
+cursor. Batches overlap but commit in order (sync/ordered_writes.py), so the cursor moves only with the
+pages it covers, and a run picked up again after a crash continues from the last committed batch
 with nothing lost or doubled. A stream read newest first declares `cursor_on_success_only`: its
 cursor moves once, when the run ends well, to the run's high-water mark (a run failing after its first
 page must not make the next one skip everything older).
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors.framework.stream import Page, cursor_on_success_only
 from ledgerlink.connectors.framework.window import SyncWindow
@@ -29,12 +31,16 @@ from ledgerlink.models import Integration, StreamCursor, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.context import LoadContext, LoadResult
 from ledgerlink.sync.loader import MappedPage, map_page, write_items
-from ledgerlink.sync.readahead import ReadAhead
+from ledgerlink.sync.ordered_writes import OrderedWrites, Turn, Write
+from ledgerlink.sync.readahead import Batch, ReadAhead
 from ledgerlink.sync.retry import RetryStream, settle_source_errors
 
 log = logging.getLogger(__name__)
 
 FINISHED = ("succeeded", "completed_with_errors", "failed", "cancelled")
+# Write transactions of one run at work at once (sync/ordered_writes.py): the next batch is written while
+# the database finishes the one before it.
+WRITES_IN_FLIGHT = 2
 
 
 def window_of(run: SyncRun) -> SyncWindow:
@@ -211,6 +217,34 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
     }
 
 
+def _batch_writer(
+    run: SyncRun, ctx: LoadContext, stream: Any, window: SyncWindow, cursor_at_end: bool, batch: Batch
+) -> Write:
+    """A batch's transaction: its records, then (in its turn, after the batches before it) its item
+    errors, the run's counters and token, and the stream's cursor."""
+    attempted = [i for read in batch.reads for i in RetryStream.batch(window, read.token)[0]] if run.retry_of else []
+
+    async def write(session: AsyncSession, turn: Turn) -> None:
+        result = batch.unmapped
+        result.merge(await write_items(session, ctx, stream.resource_type, batch.items))
+        await turn()
+        await _record_errors(session, run, stream.resource_type, result)
+        await _checkpoint(
+            session,
+            run,
+            result,
+            batch.newest,
+            batch.last.next_token,
+            batch.total,
+            not cursor_at_end,
+            pages=len(batch.reads),
+        )
+        if run.retry_of:
+            await settle_source_errors(session, run.retry_of, attempted, result)
+
+    return write
+
+
 async def execute_run(runtime: Runtime, run_id: str) -> str:
     """Run (or resume) `run_id` to its end; returns the final status. Upstream and data failures land
     on the run row; anything else is raised for the job's retry. Whoever holds the run's advisory
@@ -252,38 +286,20 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
             async def mapped(page: Page) -> MappedPage:
                 return await map_page(stream, page.records)
 
-            # Pages are read and mapped while the batch before them is written: upstream, hub and
-            # database work at once (up to two batches ahead: measured quicker than one; memory stays
-            # bounded by the batch size). Only what is written is checkpointed, so a crash re-reads from there.
+            # Pages are read and mapped while the batches before them are written, and a batch's
+            # transaction starts while the one before it is still at work (committing after it): upstream,
+            # hub and database work at once. The reader holds up to two batches (measured quicker than
+            # one; memory stays bounded by the batch size). Only what is committed is checkpointed, so a
+            # crash re-reads from there.
             ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
             try:
-                while True:
-                    batch = await ahead.take(window.page_size)
-                    attempted = (
-                        [i for read in batch.reads for i in RetryStream.batch(window, read.token)[0]]
-                        if run.retry_of
-                        else []
-                    )
-                    page = batch.last
-                    async with runtime.sessions.begin() as session:
-                        result = batch.unmapped
-                        result.merge(await write_items(session, ctx, stream.resource_type, batch.items))
-                        await _record_errors(session, run, stream.resource_type, result)
-                        await _checkpoint(
-                            session,
-                            run,
-                            result,
-                            batch.newest,
-                            page.next_token,
-                            batch.total,
-                            not cursor_at_end,
-                            pages=len(batch.reads),
-                        )
-                        if run.retry_of:
-                            await settle_source_errors(session, run.retry_of, attempted, result)
-                    await statistics.after_write()  # a first sync grows tables faster than autovacuum looks
-                    if page.next_token is None:
-                        break
+                async with OrderedWrites(runtime.sessions, f"sync-run:{run_id}", WRITES_IN_FLIGHT) as writes:
+                    while True:
+                        batch = await ahead.take(window.page_size)
+                        await writes.submit(_batch_writer(run, ctx, stream, window, cursor_at_end, batch))
+                        await statistics.after_write()  # a first sync grows tables faster than autovacuum looks
+                        if batch.last.next_token is None:
+                            break
             finally:
                 await ahead.aclose()
     except LedgerlinkError as exc:
