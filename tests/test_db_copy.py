@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, Boolean, Column, DateTime, MetaData, Numeric,
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import DataError
 
-from ledgerlink.db.copy import insert_rows, upsert_rows
+from ledgerlink.db.copy import insert_rows, insert_tuples, upsert_rows
 from ledgerlink.runtime import Runtime
 
 metadata = MetaData()
@@ -118,3 +118,35 @@ async def test_json_the_fast_encoder_refuses_is_written_the_same_through_both_pa
     stored = await _stored(runtime)
     expected = {"1": "non-string key", "big": 2**70, "at": "2026-01-02T00:00:00+00:00"}
     assert stored["k1"]["doc"] == stored["k2"]["doc"] == expected
+
+
+async def test_copy_of_many_rows_sent_in_several_blocks_stores_every_row(runtime: Runtime, table: Table) -> None:
+    # Thousands of rows are formatted into blocks of ~32 kB that are sent as they fill, the rest at the end.
+    rows = [_row(f"m{n:05}", amount=n, name=f"{AWKWARD} {n}", doc={"n": n}) for n in range(3000)]
+    async with runtime.sessions.begin() as session:
+        await insert_rows(session, table, rows)
+    stored = await _stored(runtime)
+    assert len(stored) == len(rows)
+    for row in rows:
+        got = stored[row["id"]]  # type: ignore[index]
+        assert {k: got[k] for k in row} == row
+
+
+async def test_copy_of_tuples_stores_them_as_the_same_rows_as_dicts(runtime: Runtime, table: Table) -> None:
+    as_dict = _row("d1")
+    columns = tuple(as_dict)
+    as_tuple = tuple(_row("t1").values())
+    async with runtime.sessions.begin() as session:
+        await insert_tuples(session, table, columns, [as_tuple])
+        await insert_rows(session, table, [as_dict])
+    stored = await _stored(runtime)
+    assert {k: stored["t1"][k] for k in columns} == {**as_dict, "id": "t1"}
+
+
+async def test_a_refusal_after_blocks_were_sent_fails_the_whole_copy(runtime: Runtime, table: Table) -> None:
+    rows = [_row(f"r{n:05}") for n in range(3000)]
+    rows[-1] = _row("r-bad", name="a\x00b")
+    with pytest.raises(DataError):
+        async with runtime.sessions.begin() as session:
+            await insert_rows(session, table, rows)
+    assert await _stored(runtime) == {}

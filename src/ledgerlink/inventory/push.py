@@ -7,13 +7,12 @@ channel (an inventory webhook, the next sync) it equals what is stored and chang
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors.framework.connector import InventoryChange, InventoryResult
-from ledgerlink.events import emit_many, event_row
+from ledgerlink.events import EventRow, emit_many, event_row
 from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.integrations.service import get_integration
 from ledgerlink.models import ExternalRef, ProductVariant
@@ -94,7 +93,7 @@ async def push_inventory(
     resolved = [replace(c, variant_external_id=known.get(c.sku, (None, None))[1]) for c in changes]
     async with connector.client() as client:
         results = await connector.push_inventory(client, resolved)
-    events: list[dict[str, Any]] = []
+    events: list[EventRow] = []
     for change, result in zip(resolved, results, strict=True):
         if not (result.ok and result.quantity_after is not None and change.sku in known):
             continue

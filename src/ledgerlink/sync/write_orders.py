@@ -11,20 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.canonical import records as rec
 from ledgerlink.canonical.external_refs import Outcome, payload_hash
-from ledgerlink.db.copy import insert_rows
-from ledgerlink.events import emit_many, event_row
+from ledgerlink.db.copy import insert_rows, insert_tuples
+from ledgerlink.events import EventRow, emit_many, event_row
 from ledgerlink.ids import derived_id, new_id
-from ledgerlink.models import (
-    Order,
-    OrderAddress,
-    OrderDiscount,
-    OrderLine,
-    OrderShippingLine,
-    OrderTaxLine,
-    Refund,
-    RefundLine,
-)
+from ledgerlink.models import Order, OrderAddress, OrderDiscount, OrderLine, OrderShippingLine, OrderTaxLine, Refund
 from ledgerlink.sync.context import Item, LoadContext, LoadResult
+from ledgerlink.sync.order_rows import (
+    CHILD_ROWS,
+    AddressRow,
+    DiscountRow,
+    LineRow,
+    RefundLineRow,
+    RefundRow,
+    ShippingLineRow,
+    TaxLineRow,
+)
 from ledgerlink.sync.refs import RefItem, decide, link, lookup
 from ledgerlink.sync.rows import delete_where_in, in_list, upsert
 from ledgerlink.sync.write_catalog import skus_in_workspace
@@ -34,29 +35,31 @@ CHILD_TABLES = (OrderTaxLine, OrderDiscount, OrderShippingLine, OrderAddress, Or
 
 
 class _Rows:
-    """The child rows of one page's orders, gathered to be written in one statement per table."""
+    """The child rows of one page's orders, gathered to be written in one COPY per table."""
 
     def __init__(self, ctx: LoadContext) -> None:
-        self.ctx = ctx
-        self.tables: dict[Any, list[dict[str, Any]]] = {t: [] for t in (*CHILD_TABLES, Refund, RefundLine)}
+        self.workspace_id = ctx.workspace_id
+        self.of_type: dict[Any, list[Any]] = {row_type: [] for row_type, _ in CHILD_ROWS}
 
-    def add(self, model: Any, **row: Any) -> None:
-        self.tables[model].append({"workspace_id": self.ctx.workspace_id, **row})
+    def add(self, row: Any) -> None:
+        self.of_type[type(row)].append(row)
 
     def taxes(self, order_id: str, owner: str, tax_lines: tuple[rec.TaxLine, ...], **target: str) -> None:
         for n, t in enumerate(tax_lines):
             self.add(
-                OrderTaxLine,
-                id=derived_id("tax", order_id, owner, str(n)),
-                order_id=order_id,
-                order_line_id=target.get("line"),
-                shipping_line_id=target.get("shipping"),
-                title=t.title,
-                rate=t.rate,
-                amount=t.amount,
-                presentment_amount=t.presentment_amount,
-                price_includes_tax=t.price_includes_tax,
-                position=n,
+                TaxLineRow(
+                    id=derived_id("tax", order_id, owner, str(n)),
+                    workspace_id=self.workspace_id,
+                    order_id=order_id,
+                    order_line_id=target.get("line"),
+                    shipping_line_id=target.get("shipping"),
+                    title=t.title,
+                    rate=t.rate,
+                    amount=t.amount,
+                    presentment_amount=t.presentment_amount,
+                    price_includes_tax=t.price_includes_tax,
+                    position=n,
+                )
             )
 
 
@@ -98,98 +101,124 @@ def _order_row(ctx: LoadContext, order_id: str, o: rec.Order, customer_id: str |
 def _children(
     rows: _Rows, order_id: str, o: rec.Order, variant_ids: dict[str, str], refund_ids: dict[str, str]
 ) -> None:
+    workspace_id = rows.workspace_id
     line_ids: dict[str, str] = {}
     for n, line in enumerate(o.lines):
         line_id = derived_id("oli", order_id, line.external_id)
         line_ids[line.external_id] = line_id
         variant_id = variant_ids.get(line.variant_external_id or "") or variant_ids.get(f"sku:{line.sku}")
         rows.add(
-            OrderLine,
-            id=line_id,
-            order_id=order_id,
-            variant_id=variant_id,
-            sku=line.sku,
-            title=line.title,
-            variant_title=line.variant_title,
-            quantity=line.quantity,
-            unit_price_amount=line.unit_price,
-            unit_price_presentment_amount=line.unit_price_presentment,
-            discount_amount=line.discount,
-            discount_presentment_amount=line.discount_presentment,
-            taxable=line.taxable,
-            requires_shipping=line.requires_shipping,
-            position=n,
-            attributes=dict(line.attributes),
+            LineRow(
+                id=line_id,
+                workspace_id=workspace_id,
+                order_id=order_id,
+                variant_id=variant_id,
+                sku=line.sku,
+                title=line.title,
+                variant_title=line.variant_title,
+                quantity=line.quantity,
+                unit_price_amount=line.unit_price,
+                unit_price_presentment_amount=line.unit_price_presentment,
+                discount_amount=line.discount,
+                discount_presentment_amount=line.discount_presentment,
+                taxable=line.taxable,
+                requires_shipping=line.requires_shipping,
+                position=n,
+                attributes=dict(line.attributes),
+            )
         )
         rows.taxes(order_id, f"line:{line.external_id}", line.tax_lines, line=line_id)
     for n, ship in enumerate(o.shipping_lines):
         ship_id = derived_id("shl", order_id, str(n))
         rows.add(
-            OrderShippingLine,
-            id=ship_id,
-            order_id=order_id,
-            title=ship.title,
-            code=ship.code,
-            carrier=ship.carrier,
-            amount=ship.amount,
-            presentment_amount=ship.presentment_amount,
-            discount_amount=ship.discount,
-            discount_presentment_amount=ship.discount_presentment,
-            position=n,
+            ShippingLineRow(
+                id=ship_id,
+                workspace_id=workspace_id,
+                order_id=order_id,
+                title=ship.title,
+                code=ship.code,
+                carrier=ship.carrier,
+                amount=ship.amount,
+                presentment_amount=ship.presentment_amount,
+                discount_amount=ship.discount,
+                discount_presentment_amount=ship.discount_presentment,
+                position=n,
+            )
         )
         rows.taxes(order_id, f"shipping:{n}", ship.tax_lines, shipping=ship_id)
     rows.taxes(order_id, "order", o.tax_lines)
     for n, d in enumerate(o.discounts):
         rows.add(
-            OrderDiscount,
-            id=derived_id("dsc", order_id, str(n)),
-            order_id=order_id,
-            kind=d.kind,
-            code=d.code,
-            title=d.title,
-            target=d.target,
-            value_type=d.value_type,
-            value=d.value,
-            amount=d.amount,
-            presentment_amount=d.presentment_amount,
-            position=n,
+            DiscountRow(
+                id=derived_id("dsc", order_id, str(n)),
+                workspace_id=workspace_id,
+                order_id=order_id,
+                kind=d.kind,
+                code=d.code,
+                title=d.title,
+                target=d.target,
+                value_type=d.value_type,
+                value=d.value,
+                amount=d.amount,
+                presentment_amount=d.presentment_amount,
+                position=n,
+            )
         )
     for kind, address in (("billing", o.billing_address), ("shipping", o.shipping_address)):
         if address is not None:
             rows.add(
-                OrderAddress, id=derived_id("adr", order_id, kind), order_id=order_id, kind=kind, **address.model_dump()
+                AddressRow(
+                    id=derived_id("adr", order_id, kind),
+                    workspace_id=workspace_id,
+                    order_id=order_id,
+                    kind=kind,
+                    name=address.name,
+                    company=address.company,
+                    line1=address.line1,
+                    line2=address.line2,
+                    city=address.city,
+                    region=address.region,
+                    region_code=address.region_code,
+                    postal_code=address.postal_code,
+                    country_code=address.country_code,
+                    phone=address.phone,
+                )
             )
     for refund in o.refunds:
         refund_id = refund_ids[refund.external_id]
         rows.add(
-            Refund,
-            id=refund_id,
-            order_id=order_id,
-            reason=refund.reason,
-            note=refund.note,
-            amount=refund.amount,
-            presentment_amount=refund.presentment_amount,
-            shipping_amount=refund.shipping_amount,
-            shipping_presentment_amount=refund.shipping_presentment_amount,
-            shipping_tax_amount=refund.shipping_tax_amount,
-            shipping_tax_presentment_amount=refund.shipping_tax_presentment_amount,
-            processed_at=refund.processed_at,
+            RefundRow(
+                id=refund_id,
+                workspace_id=workspace_id,
+                order_id=order_id,
+                reason=refund.reason,
+                note=refund.note,
+                amount=refund.amount,
+                presentment_amount=refund.presentment_amount,
+                shipping_amount=refund.shipping_amount,
+                shipping_presentment_amount=refund.shipping_presentment_amount,
+                shipping_tax_amount=refund.shipping_tax_amount,
+                shipping_tax_presentment_amount=refund.shipping_tax_presentment_amount,
+                processed_at=refund.processed_at,
+            )
         )
         for n, rl in enumerate(refund.lines):
             line_id = line_ids.get(rl.line_external_id or "")
             if line_id is None:
                 continue  # a refund of something that is not a line (a fee, an adjustment): kept in the total
             rows.add(
-                RefundLine,
-                id=derived_id("rfl", refund_id, str(n)),
-                refund_id=refund_id,
-                order_line_id=line_id,
-                quantity=rl.quantity,
-                amount=rl.amount,
-                presentment_amount=rl.presentment_amount,
-                tax_amount=rl.tax_amount,
-                tax_presentment_amount=rl.tax_presentment_amount,
-                restock_type=rl.restock_type,
+                RefundLineRow(
+                    id=derived_id("rfl", refund_id, str(n)),
+                    workspace_id=workspace_id,
+                    refund_id=refund_id,
+                    order_line_id=line_id,
+                    quantity=rl.quantity,
+                    amount=rl.amount,
+                    presentment_amount=rl.presentment_amount,
+                    tax_amount=rl.tax_amount,
+                    tax_presentment_amount=rl.tax_presentment_amount,
+                    restock_type=rl.restock_type,
+                )
             )
 
 
@@ -279,8 +308,8 @@ async def write_orders(session: AsyncSession, ctx: LoadContext, items: list[Item
     # can conflict with it, so it goes straight in; changed orders are upserted.
     await insert_rows(session, Order.__table__, new_rows)
     await upsert(session, Order.__table__, changed_rows)
-    for model in (OrderLine, OrderShippingLine, OrderTaxLine, OrderDiscount, OrderAddress, Refund, RefundLine):
-        await insert_rows(session, model.__table__, rows.tables[model])
+    for row_type, model in CHILD_ROWS:
+        await insert_tuples(session, model.__table__, row_type._fields, rows.of_type[row_type])
     await link(session, refund_scope, {ext: rid for ext, rid in refund_ids.items() if ext not in known_refunds})
     await emit_many(session, events)
     return result
@@ -293,7 +322,7 @@ def _order_events(
     before: str | None,
     known_refunds: dict[str, str],
     refund_ids: dict[str, str],
-) -> list[dict[str, Any]]:
+) -> list[EventRow]:
     order: rec.Order = item.record
     data = {
         "orderId": decision.canonical_id,
@@ -305,7 +334,7 @@ def _order_events(
         "totalMinor": order.total,
     }
 
-    def event(kind: str, payload: dict[str, Any], subject: str) -> dict[str, Any]:
+    def event(kind: str, payload: dict[str, Any], subject: str) -> EventRow:
         return event_row(
             workspace_id=ctx.workspace_id,
             type=kind,
