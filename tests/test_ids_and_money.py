@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ledgerlink.canonical.money import exponent, to_minor
-from ledgerlink.ids import _ALPHABET, _BODY_LEN, _render, derived_id
+from ledgerlink.ids import _ALPHABET, _BODY_LEN, _PARTS_PER_DRAW, _render, derived_id, has_prefix, new_id
 
 CURRENCIES = st.sampled_from(["USD", "JPY", "KWD", "CLF", "EUR"])
 
@@ -29,6 +32,43 @@ def test_render_matches_digit_by_digit_base32(value: int) -> None:
 def test_derived_ids_are_stable_across_releases() -> None:
     # Stored rows carry these ids: a change of rendering would orphan everything pointing at them.
     assert derived_id("oli", "ord_x", "17") == "oli_1zj1n5kmnm5h4vf25vpw24hh81"
+
+
+def _value(id_: str) -> int:
+    """The 130-bit value an id renders (the inverse of _render)."""
+    value = 0
+    for digit in id_.partition("_")[2]:
+        value = value << 5 | _ALPHABET.index(digit)
+    return value
+
+
+def test_new_ids_are_distinct_well_formed_and_ordered_by_their_millisecond() -> None:
+    # Several draws of the buffered random parts, and a clock read around them.
+    before = int(time.time() * 1000)
+    made = [new_id("evt") for _ in range(3 * _PARTS_PER_DRAW + 7)]
+    after = int(time.time() * 1000)
+    assert all(has_prefix(id_, "evt") for id_ in made)
+    assert len(set(made)) == len(made)
+    values = [_value(id_) for id_ in made]
+    assert len({v & (2**80 - 1) for v in values}) == len(values)  # no random part handed out twice
+    millis = [v >> 80 for v in values]
+    assert millis == sorted(millis) and before <= millis[0] and millis[-1] <= after
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_repeat_its_parents_random_parts() -> None:
+    new_id("evt")  # the parent now holds random parts it has not handed out yet
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write, new_id("evt").encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    childs = os.read(read, 100).decode()
+    os.close(read)
+    parents = new_id("evt")
+    assert _value(childs) & (2**80 - 1) != _value(parents) & (2**80 - 1)
 
 
 @given(

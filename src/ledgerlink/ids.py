@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-import secrets
 import time
+from collections import deque
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 _BODY_LEN = 26
@@ -52,7 +53,28 @@ _ID_RE = re.compile(rf"^([a-z]+)_([{_ALPHABET}]{{{_BODY_LEN}}})$")
 
 def new_id(prefix: str) -> str:
     """48 bits of milliseconds then 80 random bits: sortable by creation, unguessable."""
-    return _render(prefix, (int(time.time() * 1000) << 80) | secrets.randbits(80))
+    return _render(prefix, (int(time.time() * 1000) << 80) | _random_80())
+
+
+# The random parts of new ids, drawn from the OS's CSPRNG a block at a time: secrets.randbits costs
+# one os.urandom call per id, and a sync page makes thousands of ids. Each value is handed out once
+# (popleft is atomic, so threads never get the same one), and a forked child starts with none of its
+# parent's, which would otherwise hand out the very values the parent does.
+_RANDOM_PARTS: deque[int] = deque()
+_RANDOM_BYTES = 10  # 80 bits
+_PARTS_PER_DRAW = 256
+os.register_at_fork(after_in_child=_RANDOM_PARTS.clear)
+
+
+def _random_80() -> int:
+    while True:
+        try:
+            return _RANDOM_PARTS.popleft()
+        except IndexError:
+            block = os.urandom(_RANDOM_BYTES * _PARTS_PER_DRAW)
+            _RANDOM_PARTS.extend(
+                map(int.from_bytes, [block[i : i + _RANDOM_BYTES] for i in range(0, len(block), _RANDOM_BYTES)])
+            )
 
 
 def derived_id(prefix: str, *parts: str) -> str:
