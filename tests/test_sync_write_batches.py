@@ -3,6 +3,8 @@ one transaction must survive."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -10,8 +12,8 @@ from sqlalchemy import func, select
 from ledgerlink.canonical import records as rec
 from ledgerlink.canonical.external_refs import payload_hash
 from ledgerlink.ids import new_id
-from ledgerlink.models import Integration, Order, OrderLine, ProductVariant
-from ledgerlink.sync.context import Item, LoadContext
+from ledgerlink.models import ExternalRef, Integration, Order, OrderLine, ProductVariant
+from ledgerlink.sync.context import Item, LoadContext, LoadResult
 from ledgerlink.sync.loader import write_items
 from tests.conftest import make_tenant
 
@@ -168,3 +170,34 @@ async def test_an_order_line_links_to_the_catalogue_by_variant_else_by_sku(runti
             ).all()
         )
     assert linked == {"W-1": variants["W-1"], "G-9": variants["G-9"], "NOPE": None}
+
+
+async def test_a_record_another_writer_creates_meanwhile_is_written_once(runtime, caplog) -> None:
+    """Two writers see the same new order at once (a sync batch and a webhook, or two overlapping batches
+    of a run): neither finds its reference, both insert one. The second waits for the first, loses,
+    and counts the order as unchanged: one order, one reference, no failure, and its batch is not
+    refused as a whole (written again record by record)."""
+    caplog.set_level(logging.INFO, logger="ledgerlink.sync.loader")
+    ctx = await _store(runtime)
+    item = _item(_order("42", datetime(2024, 5, 1, tzinfo=UTC), 2))
+
+    async def second_writer() -> LoadResult:
+        async with runtime.sessions.begin() as session:
+            return await write_items(session, ctx, "order", [item])
+
+    async with runtime.sessions.begin() as first:
+        assert (await write_items(first, ctx, "order", [item])).created == 1
+        second = asyncio.create_task(second_writer())
+        await asyncio.sleep(0.3)
+        assert not second.done()  # waiting on the first's uncommitted reference
+    result = await asyncio.wait_for(second, 10)
+    assert (result.created, result.updated, result.unchanged, result.failed) == (0, 0, 1, 0)
+    async with runtime.sessions() as session:
+        orders = await session.scalar(
+            select(func.count()).select_from(Order).where(Order.integration_id == ctx.integration_id)
+        )
+        refs = await session.scalar(
+            select(func.count()).select_from(ExternalRef).where(ExternalRef.integration_id == ctx.integration_id)
+        )
+    assert (orders, refs) == (1, 1)
+    assert not [r for r in caplog.records if "record by record" in r.getMessage()]
