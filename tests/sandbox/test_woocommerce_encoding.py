@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import FrozenInstanceError, fields, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from ledgerlink.sandbox.dataset import GENERATED_KEPT, Store
 from ledgerlink.sandbox.woocommerce import WooCommerceSandbox
-from ledgerlink.sandbox.woocommerce.wire import json_array, wp_json
+from ledgerlink.sandbox.woocommerce.wire import SITE_TZ, _wp_format, json_array, wc_date_pair, wp_json
 
 API = "/wp-json/wc/v3"
 
@@ -92,3 +93,19 @@ def test_the_store_keeps_only_the_last_orders_it_generated() -> None:
     for index in range(100, 100 + GENERATED_KEPT):
         store.order(index)
     assert store.order(3) is not first and store.order(3) == first  # dropped, and generated the same
+
+
+@pytest.mark.parametrize(
+    "hour",
+    [
+        datetime(2024, 3, 10, 8, tzinfo=UTC),  # Chicago's clocks go forward: 02:00 CST is 03:00 CDT
+        datetime(2024, 11, 3, 7, tzinfo=UTC),  # and back: 01:00 CDT again as 01:00 CST
+        datetime(1883, 11, 18, 18, tzinfo=UTC),  # local mean time (-5:50:36) to CST: no whole-hour offset
+        datetime(2024, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_dates_from_hour_prefixes_are_the_dates_converted_one_by_one(hour: datetime) -> None:
+    """wc_date_pair formats a UTC date from its hour's prefixes: the same strings as converting it."""
+    for seconds in range(-3 * 3600, 3 * 3600, 7):
+        when = hour + timedelta(seconds=seconds, microseconds=seconds % 3 * 250_000)
+        assert wc_date_pair(when) == (_wp_format(when.astimezone(SITE_TZ)), _wp_format(when))

@@ -8,6 +8,7 @@ little after (never past order `i + 1`'s creation), so `updated_at` filters are 
 
 from __future__ import annotations
 
+import _random
 import functools
 import random
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from hashlib import sha512
 from typing import Any, NamedTuple, TypeVar
 
 from ledgerlink.sandbox.changes import Change, ChangeFeed
@@ -117,6 +119,7 @@ LINE_DISCOUNT = Decimal("0.1")
 WELCOME_DISCOUNT = Decimal("5.00")
 ZERO_CENTS = Decimal("0.00")
 TAXES_INCLUDED = frozenset({"DE", "GB", "PL", "JP"})
+ONE_HOUR = timedelta(hours=1)
 CHARGES_KEPT = 4096  # priced lines remembered: every variant price x quantity x rate, and room for price edits
 
 
@@ -132,6 +135,14 @@ def money(value: Decimal, decimals: int = 2) -> Decimal:
     return value.quantize(CENT if decimals == 2 else _quantum(decimals), rounding=ROUND_HALF_UP)
 
 
+def _seed_number(seed: str) -> int:
+    """The number `random.Random(seed)` seeds its generator with for a string (Random.seed, version 2).
+    Seeding the C generator with it directly gives the same generator without random.Random's Python
+    layers (Random.__init__, then Random.seed's type checks): every order generated makes one."""
+    raw = seed.encode()
+    return int.from_bytes(raw + sha512(raw).digest())
+
+
 class Draws:
     """The draws an order makes from `random.Random(seed)`, taken straight from its getrandbits.
     randrange(n), choice(seq) and randint(a, b) all come down to Random._randbelow(n), which takes
@@ -142,7 +153,7 @@ class Draws:
     __slots__ = ("_bits", "random")
 
     def __init__(self, seed: str) -> None:
-        rnd = random.Random(seed)
+        rnd = _random.Random(_seed_number(seed))
         self.random = rnd.random
         self._bits = rnd.getrandbits
 
@@ -170,13 +181,14 @@ class Draws:
 R = TypeVar("R")
 
 
-def _record(cls: type[R], **fields: Any) -> R:
+def _record(cls: type[R], fields: dict[str, Any]) -> R:
     """`cls(**fields)` for a frozen dataclass given every one of its fields, built by filling the
     instance's __dict__. A frozen dataclass's __init__ sets each field through object.__setattr__:
     for an order's records (a 27-field Order, 11-field lines and address) that was over a third of
     generating it. The object is the same (equal, hashable, still frozen); every field must be given,
-    as no default applies, so it serves only the records generated here. The call's own keyword
-    dict becomes the instance's (nothing else holds it), rather than being copied into a new one."""
+    as no default applies, so it serves only the records generated here. `fields` (a dict display
+    the caller builds, which nothing else holds) becomes the instance's __dict__: a display with
+    constant keys is built presized, where keyword arguments grow their dict one key at a time."""
     record = object.__new__(cls)
     object.__setattr__(record, "__dict__", fields)
     return record
@@ -466,17 +478,19 @@ class Store:
         name, region, region_code, country, postal = city
         return _record(
             Address,
-            first_name=first,
-            last_name=last,
-            company="",
-            line1=f"{rnd.randint(1, 999)} Main Street",
-            line2="",
-            city=name,
-            region=region,
-            region_code=region_code,
-            country_code=country,
-            postal_code=postal,
-            phone=f"+1555{rnd.randint(1_000_000, 9_999_999)}",
+            {
+                "first_name": first,
+                "last_name": last,
+                "company": "",
+                "line1": f"{rnd.randint(1, 999)} Main Street",
+                "line2": "",
+                "city": name,
+                "region": region,
+                "region_code": region_code,
+                "country_code": country,
+                "postal_code": postal,
+                "phone": f"+1555{rnd.randint(1_000_000, 9_999_999)}",
+            },
         )
 
     def order_created_at(self, index: int) -> datetime:
@@ -555,33 +569,35 @@ class Store:
         address = self._address(rnd, first, last, city)
         return _record(
             Order,
-            id=100_000 + index,
-            number=1001 + index,
-            customer_id=customer.id if customer else None,
-            email=customer.email if customer else f"guest.{index}@example.com",
-            currency=self.currency,
-            presentment_currency=code,
-            exchange_rate=rate,
-            presentment_decimals=decimals,
-            created_at=created,
-            updated_at=created + timedelta(seconds=60 * rnd.randint(0, 6) + rnd.randint(0, 59)),
-            cancelled_at=created + timedelta(hours=1) if cancelled else None,
-            cancel_reason="customer" if cancelled else None,
-            financial_status=financial,
-            fulfillment_status=fulfillment,
-            lines=lines,
-            shipping_title="Standard Shipping",
-            shipping_price=shipping_price,
-            shipping_tax=shipping_tax,
-            discount_code=discount_code,
-            discount_amount=WELCOME_DISCOUNT if discount_code else ZERO_CENTS,
-            taxes_included=taxes_included,
-            billing=address,
-            shipping=address,
-            refunds=refunds,
-            note="Leave at the door ✓" if index % 11 == 0 else "",
-            tags=("vip",) if index % 19 == 0 else (),
-            malformed=bool(self.malformed_every) and index % self.malformed_every == self.malformed_every - 1,
+            {
+                "id": 100_000 + index,
+                "number": 1001 + index,
+                "customer_id": customer.id if customer else None,
+                "email": customer.email if customer else f"guest.{index}@example.com",
+                "currency": self.currency,
+                "presentment_currency": code,
+                "exchange_rate": rate,
+                "presentment_decimals": decimals,
+                "created_at": created,
+                "updated_at": created + timedelta(0, 60 * rnd.randint(0, 6) + rnd.randint(0, 59)),  # (days, s)
+                "cancelled_at": created + ONE_HOUR if cancelled else None,
+                "cancel_reason": "customer" if cancelled else None,
+                "financial_status": financial,
+                "fulfillment_status": fulfillment,
+                "lines": lines,
+                "shipping_title": "Standard Shipping",
+                "shipping_price": shipping_price,
+                "shipping_tax": shipping_tax,
+                "discount_code": discount_code,
+                "discount_amount": WELCOME_DISCOUNT if discount_code else ZERO_CENTS,
+                "taxes_included": taxes_included,
+                "billing": address,
+                "shipping": address,
+                "refunds": refunds,
+                "note": "Leave at the door ✓" if index % 11 == 0 else "",
+                "tags": ("vip",) if index % 19 == 0 else (),
+                "malformed": bool(self.malformed_every) and index % self.malformed_every == self.malformed_every - 1,
+            },
         )
 
     def _draw_lines(
@@ -597,17 +613,19 @@ class Store:
             lines.append(
                 _record(
                     LineItem,
-                    id=index * 10 + n + 1_000_000,
-                    product_id=variant.product_id,
-                    variant_id=variant.id,
-                    sku=variant.sku,
-                    title=self.products[variant.product_id - 1000].title,
-                    variant_title=variant.title,
-                    quantity=quantity,
-                    price=variant.price,
-                    total_discount=discount,
-                    tax_lines=tax_lines,
-                    fulfilled_quantity=0,
+                    {
+                        "id": index * 10 + n + 1_000_000,
+                        "product_id": variant.product_id,
+                        "variant_id": variant.id,
+                        "sku": variant.sku,
+                        "title": self.products[variant.product_id - 1000].title,
+                        "variant_title": variant.title,
+                        "quantity": quantity,
+                        "price": variant.price,
+                        "total_discount": discount,
+                        "tax_lines": tax_lines,
+                        "fulfilled_quantity": 0,
+                    },
                 )
             )
         return tuple(lines)
@@ -632,7 +650,7 @@ def _charges(price: Decimal, quantity: int, discounted: bool, tax: tuple[str, De
     discount = money(price * quantity * LINE_DISCOUNT) if discounted else ZERO_CENTS
     title, rate = tax
     amount = _tax_of(price * quantity - discount, rate, included)
-    return _Charges(discount, (_record(TaxLine, title=title, rate=rate, amount=amount),))
+    return _Charges(discount, (_record(TaxLine, {"title": title, "rate": rate, "amount": amount}),))
 
 
 def _ship(lines: tuple[LineItem, ...], fulfillment: str) -> None:

@@ -13,6 +13,7 @@ fraction of a frozen dataclass's time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -46,6 +47,7 @@ class OrderAmounts(NamedTuple):
     cart_tax: Decimal
     discount_total: Decimal
     total: Decimal
+    shop_total: Decimal  # Order.total (shop currency), from the line sums taken here anyway
 
     @property
     def total_tax(self) -> Decimal:
@@ -91,16 +93,14 @@ def allocate(amount: Decimal, weights: list[Decimal], decimals: int) -> list[Dec
     return shares
 
 
-def _welcome_shares(order: Order, convert: Callable[[Decimal], Decimal], nets: list[Decimal]) -> list[Decimal]:
-    """The fixed-cart coupon spread over the lines; most orders have none, and zeros need no arithmetic."""
-    if not order.discount_amount:
-        return [ZERO] * len(nets)
-    return allocate(convert(order.discount_amount), nets, order.presentment_decimals)
-
-
 def presentment_converter(order: Order) -> Callable[[Decimal], Decimal]:
     """`order.presentment`, its rate and quantum looked up once: an order converts a dozen amounts."""
-    rate, quantum = order.exchange_rate, Decimal(1).scaleb(-order.presentment_decimals)
+    return _converter(order.exchange_rate, order.presentment_decimals)
+
+
+@functools.lru_cache(maxsize=64)  # one per currency (rates are value-keyed: an edited one is a new entry)
+def _converter(rate: Decimal, decimals: int) -> Callable[[Decimal], Decimal]:
+    quantum = Decimal(1).scaleb(-decimals)
     if rate == 1:  # most orders are paid in the shop's currency: `amount * 1` is `amount`, exactly
         return lambda amount: amount.quantize(quantum, ROUND_HALF_UP)
     return lambda amount: (amount * rate).quantize(quantum, ROUND_HALF_UP)
@@ -109,37 +109,57 @@ def presentment_converter(order: Order) -> Callable[[Decimal], Decimal]:
 def order_amounts(order: Order) -> OrderAmounts:
     convert = presentment_converter(order)
     included = order.taxes_included
-    taxes, discounts, nets = [], [], []
+    lines = []
+    cart_tax = line_discounts = shop_subtotal = shop_tax_total = ZERO
+    discounted = False  # whether a line's discount shows in the order currency (a save10 coupon)
     for line in order.lines:
-        tax = _tax(line)
-        discount = line.total_discount
-        gross = line.price * line.quantity - discount
-        taxes.append(convert(tax))
-        discounts.append(convert(discount) if discount else ZERO)  # most lines have none
-        nets.append(convert(gross - tax if included else gross))
-    welcome = _welcome_shares(order, convert, nets)
-    lines = tuple(
-        LineAmounts(line, net + discount, net - share, tax)
-        for line, net, discount, share, tax in zip(order.lines, nets, discounts, welcome, taxes, strict=True)
-    )
+        shop_tax, shop_discount = _tax(line), line.total_discount
+        gross = line.price * line.quantity - shop_discount
+        tax, net = convert(shop_tax), convert(gross - shop_tax if included else gross)
+        discount = convert(shop_discount) if shop_discount else ZERO  # most lines have none
+        lines.append(LineAmounts(line, net + discount, net, tax))
+        cart_tax += tax
+        line_discounts += discount
+        discounted = discounted or bool(discount)
+        shop_subtotal += gross
+        shop_tax_total += shop_tax
     coupons: tuple[Coupon, ...] = ()
-    line_discounts = sum(discounts, ZERO)
-    if any(discounts):
+    if discounted:
         coupons = (Coupon("save10", line_discounts, "percent", PERCENT_COUPON),)
+    lines, welcome = _less_welcome(order, convert, lines)
     if order.discount_code:
-        coupons += (Coupon(order.discount_code.lower(), sum(welcome, ZERO), "fixed_cart", order.discount_amount),)
+        coupons += (Coupon(order.discount_code.lower(), welcome, "fixed_cart", order.discount_amount),)
     shipping = convert(_net(order, order.shipping_price, order.shipping_tax))
     shipping_tax = convert(order.shipping_tax)
-    cart_tax = sum(taxes, ZERO)
     return OrderAmounts(
-        lines,
+        tuple(lines),
         shipping,
         shipping_tax,
         coupons,
         cart_tax=cart_tax,
-        discount_total=line_discounts + sum(welcome, ZERO),
+        discount_total=line_discounts + welcome,
         total=sum([line.total for line in lines], ZERO) + shipping + cart_tax + shipping_tax,
+        shop_total=_shop_total(order, shop_subtotal, shop_tax_total),
     )
+
+
+def _shop_total(order: Order, subtotal: Decimal, line_taxes: Decimal) -> Decimal:
+    """Order.total from its lines' sums (Order.subtotal and their share of Order.total_tax): the same
+    value, without going over the lines again."""
+    extra_tax = ZERO if order.taxes_included else line_taxes + order.shipping_tax
+    return subtotal - order.discount_amount + order.shipping_price + extra_tax
+
+
+def _less_welcome(
+    order: Order, convert: Callable[[Decimal], Decimal], lines: list[LineAmounts]
+) -> tuple[list[LineAmounts], Decimal]:
+    """The lines with the fixed-cart coupon spread over their totals, and what it took off in all;
+    most orders have none, and their lines stay as they are."""
+    if not order.discount_amount:
+        return lines, ZERO
+    shares = allocate(convert(order.discount_amount), [line.total for line in lines], order.presentment_decimals)
+    less = [line._replace(total=line.total - share) for line, share in zip(lines, shares, strict=True)]
+    return less, sum(shares, ZERO)
 
 
 def refund_amounts(order: Order, refund: Refund) -> RefundAmounts:

@@ -98,6 +98,8 @@ class IndexRun:
 
     def __getitem__(self, rank: int) -> int:
         start = self.lo + rank
+        if not self.holes:  # nothing changed since generation (a sync's every page): no search
+            return start
         return start + bisect_left(range(start, start + len(self.holes) + 1), rank + 1, key=self._count_le)
 
     def rank(self, index: int) -> int:

@@ -38,6 +38,7 @@ USER_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.
 Formatter = Callable[[Decimal], str]
 Item = dict[str, Any]
 Money = tuple[str, str, str, int]  # an item's subtotal, total and tax, as shown, and its tax rate's id
+Identity = tuple[str, int, str | None]  # an item's name, variation_id and parent_name
 ZERO = Decimal(0)
 
 
@@ -170,18 +171,20 @@ class OrderRenderer:
             self._variable_products[product_id] = product is not None and self.catalog.is_variable(product)
         return self._variable_products[product_id]
 
-    def _identity(self, line: LineItem) -> tuple[str, int, str | None]:
-        """The item's name, variation_id and parent_name: a variable product's lines name the variation."""
+    def _identity(self, line: LineItem) -> Identity:
+        """The item's name, variation_id and parent_name: a variable product's lines name the variation
+        (and only theirs have a parent_name)."""
         if self._variable(line.product_id):
             return f"{line.title} - {line.variant_title}", line.variant_id, line.title
         return line.title, 0, None
 
+    @staticmethod
     def _item(
-        self, item_id: int, line: LineItem, quantity: int, money: Money, meta_data: list[Item], price: int | float
+        item_id: int, line: LineItem, identity: Identity, quantity: int, money: Money, meta: list[Item], price: float
     ) -> Item:
         """What an order's line items and a refund's have in common, in one literal (in WooCommerce's
         order of keys): the product the line sold, its amounts, meta_data and unit price."""
-        name, variation_id, parent_name = self._identity(line)
+        name, variation_id, parent_name = identity
         subtotal, total, tax, rate_id = money
         return {
             "id": item_id,
@@ -197,7 +200,7 @@ class OrderRenderer:
             "total": total,
             "total_tax": tax,
             "taxes": [{"id": rate_id, "total": tax, "subtotal": tax}],
-            "meta_data": meta_data,
+            "meta_data": meta,
             "price": price,
         }
 
@@ -213,9 +216,11 @@ class OrderRenderer:
 
     def _line_json(self, amounts: LineAmounts, rate_id: int, fmt: Formatter) -> Item:
         line = amounts.line
-        options = [self._option_meta(line)] if self._variable(line.product_id) else []
+        identity = self._identity(line)
+        options = [] if identity[2] is None else [self._option_meta(line)]  # a variation's option
         money = fmt(amounts.subtotal), fmt(amounts.total), fmt(amounts.tax), rate_id
-        item = self._item(line.id, line, line.quantity, money, options, _unit_price(amounts.total, line.quantity))
+        price = _unit_price(amounts.total, line.quantity)
+        item = self._item(line.id, line, identity, line.quantity, money, options, price)
         item["image"] = {"id": "", "src": ""}
         return item
 
@@ -289,12 +294,13 @@ class OrderRenderer:
             for n, c in enumerate(amounts.coupons)
         ]
 
-    def _meta_data(self, order: Order) -> list[dict[str, Any]]:
+    @staticmethod
+    def _meta_data(order: Order, amounts: OrderAmounts) -> list[dict[str, Any]]:
         base = 9_000_000 + (order.id - 100_000) * 10
         return [
             _meta(base, "_shop_currency", order.currency),
             _meta(base + 1, "_exchange_rate", str(order.exchange_rate)),
-            _meta(base + 2, "_order_total_base_currency", money_str(order.total, 2)),
+            _meta(base + 2, "_order_total_base_currency", money_str(amounts.shop_total, 2)),
         ]
 
     def order_json(self, order: Order, site: str, dp: int | None = None) -> dict[str, Any]:
@@ -344,7 +350,7 @@ class OrderRenderer:
             "date_completed_gmt": date_modified_gmt if completed else None,
             "cart_hash": _digest("cart", order.id)[:32],
             "number": str(order.number),
-            "meta_data": self._meta_data(order),
+            "meta_data": self._meta_data(order, amounts),
             "line_items": [self._line_json(line, rate_id, fmt) for line in amounts.lines],
             "tax_lines": self._tax_lines(order, cart_tax, shipping_tax),
             "shipping_lines": self._shipping_lines(order, not amounts.shipping, shipping, shipping_tax, rate_id),
@@ -394,7 +400,7 @@ class OrderRenderer:
             ]
             money = subtotal, subtotal, fmt(-part.tax), rate_id
             price = -_unit_price(part.subtotal, part.line.quantity)
-            items.append(self._item(item_id, line, -part.line.quantity, money, meta_data, price))
+            items.append(self._item(item_id, line, self._identity(line), -part.line.quantity, money, meta_data, price))
         method = PAYMENT_METHODS[order.id % len(PAYMENT_METHODS)][0]
         return {
             "id": refund.id,

@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -170,8 +170,30 @@ def wc_date_pair(when: datetime | None) -> tuple[str | None, str | None]:
     """`when` as WooCommerce shows it twice: in the site's timezone, then in GMT."""
     if not when:
         return None, None
-    gmt = when if when.tzinfo is UTC else when.astimezone(UTC)  # the store's dates are in UTC already
+    if when.tzinfo is UTC and (prefixes := _hour_prefixes(when.year, when.month, when.day, when.hour)):
+        rest = f"{_TWO_DIGITS[when.minute]}:{_TWO_DIGITS[when.second]}"
+        return prefixes[0] + rest, prefixes[1] + rest
+    gmt = when if when.tzinfo is UTC else when.astimezone(UTC)
     return _wp_format(when.astimezone(SITE_TZ)), _wp_format(gmt)
+
+
+_HOUR_PREFIX = len("2024-01-01T00:")
+_LAST_SECOND = timedelta(minutes=59, seconds=59)
+
+
+@functools.lru_cache(maxsize=1024)  # an hour of orders shares one; a sync reads hours in turn
+def _hour_prefixes(year: int, month: int, day: int, hour: int) -> tuple[str, str] | None:
+    """What the dates of one UTC hour start with in the site's timezone and in GMT ("…T14:"), so each
+    date only adds its minutes and seconds: the store's dates are UTC, and converting one to the site's
+    timezone was most of what formatting it cost (three dates an order). An hour qualifies when the
+    site's offset is whole hours, the same at its first and last second (the minutes and seconds are
+    then the same in both); the others (offsets in minutes, as Chicago's before 1883, or one that
+    changes within the hour) answer None and their dates are converted one by one."""
+    start = datetime(year, month, day, hour, tzinfo=UTC)
+    local, last = start.astimezone(SITE_TZ), (start + _LAST_SECOND).astimezone(SITE_TZ)
+    if local.minute or local.second or local.utcoffset() != last.utcoffset():
+        return None
+    return _wp_format(local)[:_HOUR_PREFIX], _wp_format(start)[:_HOUR_PREFIX]
 
 
 def wc_dates(name: str, when: datetime | None) -> dict[str, str | None]:
