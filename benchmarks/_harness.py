@@ -157,10 +157,24 @@ def server_processes(backend_pid: int) -> list[int]:
     return [postmaster, *map(int, children)]
 
 
+def waiting_for_a_core() -> float:
+    """Seconds this process's threads were ready to run but waited for a core (the scheduler's run-queue
+    delay, /proc/self/task/*/schedstat; 0 where that is absent): on a shared machine, the hub's time lost
+    to the other processes rather than to its own work or to waiting on I/O."""
+    total = 0
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
+
+
 @dataclass
 class CpuMeter:
     """CPU spent from start() to stop() by this process, one other process and a PostgreSQL server
-    (its processes are listed again at stop, so backends started meanwhile count)."""
+    (its processes are listed again at stop, so backends started meanwhile count), and how long this
+    process waited for a core."""
 
     other_pid: int
     backend_pid: int
@@ -169,13 +183,18 @@ class CpuMeter:
 
     def start(self) -> None:
         self._pg_start = {p: process_cpu(p) for p in server_processes(self.backend_pid)}
-        self._start = {"hub": time.process_time(), "other": process_cpu(self.other_pid)}
+        self._start = {
+            "hub": time.process_time(),
+            "hub_wait": waiting_for_a_core(),
+            "other": process_cpu(self.other_pid),
+        }
 
     def stop(self) -> dict[str, float]:
         assert self._start is not None and self._pg_start is not None
         postgres = sum(process_cpu(p) - self._pg_start.get(p, 0.0) for p in server_processes(self.backend_pid))
         return {
             "hub": time.process_time() - self._start["hub"],
+            "hub_wait": waiting_for_a_core() - self._start["hub_wait"],
             "other": process_cpu(self.other_pid) - self._start["other"],
             "postgres": postgres,
         }

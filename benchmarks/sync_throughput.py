@@ -222,6 +222,12 @@ async def main(args: argparse.Namespace) -> None:
         f"PostgreSQL {per_order['postgres']:.2f} ms; total {sum(per_order.values()):.2f} ms "
         f"(on {os.cpu_count()} cores the ceiling is {1000 * (os.cpu_count() or 1) / sum(per_order.values()):.0f}/s)"
     )
+    # Where the hub's run went: its own work, a wait for a core the others held, or nothing to do.
+    running, waiting = result["cpu_hub"] / result["seconds"], result["cpu_hub_wait"] / result["seconds"]
+    print(
+        f"the hub during the run: working {running:.0%}, ready but waiting for a core {waiting:.0%}, "
+        f"idle {max(0.0, 1 - running - waiting):.0%}"
+    )
     if args.budget_orders:
         b = await budget_use(args.budget_orders, maximum=1000, restore=500)
         print(
