@@ -354,8 +354,12 @@ class Order:
 
     @property
     def total(self) -> Decimal:
-        extra_tax = Decimal(0) if self.taxes_included else self.total_tax
-        return self.subtotal - self.discount_amount + self.shipping_price + extra_tax
+        return self.total_from(self.subtotal, self.total_tax)
+
+    def total_from(self, subtotal: Decimal, total_tax: Decimal) -> Decimal:
+        """`total` given the order's subtotal and total tax (for a caller that has summed them already)."""
+        extra_tax = Decimal(0) if self.taxes_included else total_tax
+        return subtotal - self.discount_amount + self.shipping_price + extra_tax
 
     @property
     def refunded(self) -> Decimal:

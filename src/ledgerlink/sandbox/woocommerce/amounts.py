@@ -139,15 +139,8 @@ def order_amounts(order: Order) -> OrderAmounts:
         cart_tax=cart_tax,
         discount_total=line_discounts + welcome,
         total=sum([line.total for line in lines], ZERO) + shipping + cart_tax + shipping_tax,
-        shop_total=_shop_total(order, shop_subtotal, shop_tax_total),
+        shop_total=order.total_from(shop_subtotal, shop_tax_total + order.shipping_tax),
     )
-
-
-def _shop_total(order: Order, subtotal: Decimal, line_taxes: Decimal) -> Decimal:
-    """Order.total from its lines' sums (Order.subtotal and their share of Order.total_tax): the same
-    value, without going over the lines again."""
-    extra_tax = ZERO if order.taxes_included else line_taxes + order.shipping_tax
-    return subtotal - order.discount_amount + order.shipping_price + extra_tax
 
 
 def _less_welcome(
