@@ -127,3 +127,24 @@ def test_a_batch_keeps_the_total_its_first_page_stated() -> None:
     second = Read({"page": 2}, Page(["b"], {"page": 3}), MappedPage([], LoadResult(), None))
     assert Batch([first, second]).total == 250
     assert Batch([second]).total is None
+
+
+async def test_a_whole_batch_waits_for_its_size_the_last_page_or_a_failure() -> None:
+    """A writer with a transaction to spare takes whole batches: not the one page read so far."""
+    ahead = Upstream(pages=6, size=100).ahead(500)
+    try:
+        batches = []
+        while not batches or batches[-1][-1] != 5:
+            batch = await ahead.take(250, whole=True)
+            batches.append([(r.token or {}).get("page", 0) for r in batch.reads])
+    finally:
+        await ahead.aclose()
+    assert batches == [[0, 1, 2], [3, 4, 5]]  # the second ends at the read's last page
+
+    failing = Upstream(pages=10, size=100, fail_at=1).ahead(500)
+    try:
+        assert [r.page.records[0] for r in (await failing.take(250, whole=True)).reads] == ["0-0"]
+        with pytest.raises(UpstreamUnavailable):
+            await failing.take(250, whole=True)
+    finally:
+        await failing.aclose()

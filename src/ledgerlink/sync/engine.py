@@ -295,7 +295,7 @@ async def _execute(runtime: Runtime, run_id: str) -> str:
             try:
                 async with OrderedWrites(runtime.sessions, f"sync-run:{run_id}", WRITES_IN_FLIGHT) as writes:
                     while True:
-                        batch = await ahead.take(window.page_size)
+                        batch = await ahead.take(window.page_size, whole=True)
                         await writes.submit(_batch_writer(run, ctx, stream, window, cursor_at_end, batch))
                         await statistics.after_write()  # a first sync grows tables faster than autovacuum looks
                         if batch.last.next_token is None:

@@ -123,12 +123,20 @@ class ReadAhead:
                 self._error = exc
                 self._changed.notify_all()
 
-    async def take(self, batch: int | None = None) -> Batch:
+    async def take(self, batch: int | None = None, *, whole: bool = False) -> Batch:
         """At least one page (waiting for it), then every page already read while the batch is under
-        `batch` records (default: `limit`)."""
+        `batch` records (default: `limit`). `whole`: wait until a batch's worth is read (or the read's
+        last page, or its failure) rather than for one page: a writer with transactions to spare would
+        otherwise take a page or two at a time, and each transaction costs the same whatever its size."""
         batch = batch or self._limit
+        wanted = min(batch, self._limit) if whole else 0
         async with self._changed:
-            await self._changed.wait_for(lambda: self._ready or self._error is not None)
+            await self._changed.wait_for(
+                lambda: (
+                    bool(self._ready and (self._held >= wanted or self._ready[-1].page.next_token is None))
+                    or self._error is not None
+                )
+            )
             if not self._ready:
                 assert self._error is not None
                 raise self._error
