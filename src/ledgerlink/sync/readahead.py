@@ -4,9 +4,11 @@ An upstream's page is often smaller than the batch a run asked for (WooCommerce 
 records a page, a Shopify page holds as many orders as its query cost allows), and every write
 transaction has a fixed cost in the hub and in the database (~25 statements, a commit, a checkpoint).
 So the reader runs ahead of the writer, and the writer takes every page already read, up to the batch
-size, as one transaction. The reader holds at most `limit` records it has not handed over (the engine
-lets it hold two batches: it then keeps mapping while the writer waits on the database), so memory
-stays bounded whatever the size of the run; a batch is never more than its size plus one page.
+size, as one transaction; the engine, which writes two batches at once (sync/ordered_writes.py), waits
+for a whole batch's worth (`take(whole=True)`) rather than taking the one page read so far. The reader
+holds at most `limit` records it has not handed over (the engine lets it hold two batches: it then
+keeps mapping while the writer waits on the database), so memory stays bounded whatever the size of
+the run; a batch is never more than its size plus one page.
 
 Nothing about resuming changes: a batch is checkpointed with the token after its last page, so a run
 picked up again re-reads from the first page not yet committed.
