@@ -46,6 +46,9 @@ class Runtime:
     secrets: SecretBox
     bookkeeping: AsyncEngine
     _jobs: procrastinate.App | None = field(default=None, repr=False)
+    # Sync runs this process is taking slices of (sync/engine.py): one slice of a run at a time per
+    # process, so that a run's slices spread over the processes that have cores to give.
+    slicing: set[str] = field(default_factory=set, repr=False)
 
     @property
     def jobs(self) -> procrastinate.App:

@@ -39,6 +39,18 @@ class Settings(BaseSettings):
         description="Seconds a stopping worker lets running jobs finish before it cancels them; a cancelled "
         "job is picked up again (sync runs resume from their last page).",
     )
+    sync_slices: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="At most this many slices a large sync run is cut into, read and written at once by "
+        "whichever workers are free (1: never cut).",
+    )
+    sync_slice_records: int = Field(
+        default=5000,
+        ge=100,
+        description="A slice holds at least this many records: a run is cut only when it is this many times two.",
+    )
     allowed_private_networks: str = Field(
         default="", description="CIDRs of internal addresses upstream calls may reach (127.0.0.0/8 for the sandbox)."
     )

@@ -14,7 +14,7 @@ from ledgerlink.cli.context import err, run_with_runtime
 from ledgerlink.models import Integration, SyncRun
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync import runs
-from ledgerlink.sync.engine import execute_run
+from ledgerlink.sync.engine import execute_run, until_finished
 from ledgerlink.sync.views import run_view
 
 
@@ -92,7 +92,8 @@ def sync(
         done = asyncio.Event()
         follower = asyncio.create_task(_follow(runtime, run.id, done))
         try:
-            await execute_run(runtime, run.id)
+            if await execute_run(runtime, run.id) in ("busy", "shared"):
+                await until_finished(runtime, run.id)  # other workers hold the rest of it
         finally:
             done.set()
             await follower

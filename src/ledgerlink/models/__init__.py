@@ -33,7 +33,7 @@ from ledgerlink.models.payments import (
     RefundLine,
 )
 from ledgerlink.models.ratelimit import RateLimitBucket
-from ledgerlink.models.sync import StreamCursor, SyncItemError, SyncRun
+from ledgerlink.models.sync import StreamCursor, SyncItemError, SyncRun, SyncRunSlice
 from ledgerlink.models.webhooks import (
     InboxEvent,
     OutboxCursor,
@@ -76,6 +76,7 @@ __all__ = [
     "StreamCursor",
     "SyncItemError",
     "SyncRun",
+    "SyncRunSlice",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookRegistration",

@@ -1,8 +1,10 @@
-"""Sync runs, their per-record errors, and each stream's incremental cursor.
+"""Sync runs, their slices, their per-record errors, and each stream's incremental cursor.
 
 The run row is the truth about a sync; the job that moves it only points at it. A run checkpoints
 its resume token and counters with every page it commits, so whoever picks it up next (the same
-job retried, or another worker after a crash) continues from the last committed page.
+job retried, or another worker after a crash) continues from the last committed page. A large run
+is cut into slices (ranges of upstream updated-at), each with its own resume token, that several
+workers read and write at once.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,6 +59,20 @@ class SyncRun(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
+
+
+class SyncRunSlice(Base):
+    """One range of a run's window, [since, until) of upstream updated-at, read and written by whichever
+    worker holds it (sync/slices.py); `token` is where it resumes, as a run's own token is for an uncut run."""
+
+    __tablename__ = "sync_run_slices"
+
+    sync_run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[datetime | None]
+    until: Mapped[datetime | None]
+    token: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SyncItemError(IdMixin, WorkspaceScoped, Base):

@@ -7,10 +7,14 @@ pages it covers, and a run picked up again after a crash continues from the last
 with nothing lost or doubled. A stream read newest first declares `cursor_on_success_only`: its
 cursor moves once, when the run ends well, to the run's high-water mark (a run failing after its first
 page must not make the next one skip everything older).
+
+A large run is cut into slices that several workers read and write at once (sync/slices.py); each
+slice is read and written as an uncut run is, its token on its slice, and the cursor moves at the end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +23,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.connectors.framework.stream import Page, cursor_on_success_only
+from ledgerlink.connectors.framework.stream import Page, can_cut, cursor_on_success_only
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.connectors.registry import get_provider
 from ledgerlink.db.statistics import StatisticsKeeper
@@ -27,13 +31,17 @@ from ledgerlink.errors import LedgerlinkError
 from ledgerlink.events import emit
 from ledgerlink.ids import new_id
 from ledgerlink.integrations.connectors import connector_for
+from ledgerlink.jobs.defer import defer_in_transaction
 from ledgerlink.models import Integration, StreamCursor, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
+from ledgerlink.sync import slices
 from ledgerlink.sync.context import LoadContext, LoadResult
 from ledgerlink.sync.loader import MappedPage, map_page, write_items
 from ledgerlink.sync.ordered_writes import OrderedWrites, Turn, Write
 from ledgerlink.sync.readahead import Batch, ReadAhead
 from ledgerlink.sync.retry import RetryStream, settle_source_errors
+from ledgerlink.sync.runs import SYNC_QUEUE, SYNC_TASK
+from ledgerlink.sync.slices import Slice
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,8 @@ FINISHED = ("succeeded", "completed_with_errors", "failed", "cancelled")
 # Write transactions of one run at work at once (sync/ordered_writes.py): the next batch is written while
 # the database finishes the one before it.
 WRITES_IN_FLIGHT = 2
+# How often a job of a cut run is handed on, in search of a process not yet at work on the run.
+HAND_ON_LIMIT = 20
 
 
 def window_of(run: SyncRun) -> SyncWindow:
@@ -59,7 +69,12 @@ def moves_cursor(run: SyncRun) -> bool:
     return run.sync_type in ("full", "incremental") and not w.get("until") and not w.get("filters")
 
 
-async def _claim(runtime: Runtime, run_id: str) -> tuple[SyncRun, Integration] | None:
+class RunEnded(Exception):
+    """The run was finished elsewhere (a slice failed, it was cancelled) while this worker wrote a slice."""
+
+
+async def _claim(runtime: Runtime, run_id: str, *, start: bool = True) -> tuple[SyncRun, Integration] | None:
+    """The run and its integration, unless the run is over; `start`: mark it running, one more attempt."""
     async with runtime.sessions.begin() as session:
         run = (
             await session.execute(select(SyncRun).where(SyncRun.id == run_id).with_for_update())
@@ -69,10 +84,11 @@ async def _claim(runtime: Runtime, run_id: str) -> tuple[SyncRun, Integration] |
         integration = await session.get(Integration, run.integration_id)
         if integration is None:
             return None
-        run.status = "running"
-        run.attempts += 1
-        run.started_at = run.started_at or datetime.now(UTC)
-        run.heartbeat_at = datetime.now(UTC)
+        if start:
+            run.status = "running"
+            run.attempts += 1
+            run.started_at = run.started_at or datetime.now(UTC)
+            run.heartbeat_at = datetime.now(UTC)
         return run, integration
 
 
@@ -116,6 +132,7 @@ async def _checkpoint(
     to_process: int | None,
     cursor_per_page: bool = True,
     pages: int = 1,
+    piece: Slice | None = None,
 ) -> None:
     values: dict[str, Any] = {
         "processed": SyncRun.processed + result.processed,
@@ -124,14 +141,22 @@ async def _checkpoint(
         "unchanged": SyncRun.unchanged + result.unchanged,
         "failed": SyncRun.failed + result.failed,
         "pages": SyncRun.pages + pages,
-        "token": token,
         "heartbeat_at": func.now(),
     }
     if newest is not None:
         values["high_water"] = func.greatest(SyncRun.high_water, newest)
     if to_process is not None:
         values["to_process"] = to_process
-    await session.execute(update(SyncRun).where(SyncRun.id == run.id).values(**values))
+    if piece is None:
+        await session.execute(update(SyncRun).where(SyncRun.id == run.id).values(token=token, **values))
+    else:
+        # Other slices may have ended the run meanwhile: then this batch is not the run's to count.
+        still = await session.execute(
+            update(SyncRun).where(SyncRun.id == run.id, SyncRun.status == "running").values(**values)
+        )
+        if not still.rowcount:
+            raise RunEnded(run.id)
+        await slices.checkpoint(session, piece, token)
     if newest is not None and moves_cursor(run) and cursor_per_page:
         await _move_cursor(session, run, newest)
 
@@ -218,7 +243,13 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
 
 
 def _batch_writer(
-    run: SyncRun, ctx: LoadContext, stream: Any, window: SyncWindow, cursor_at_end: bool, batch: Batch
+    run: SyncRun,
+    ctx: LoadContext,
+    stream: Any,
+    window: SyncWindow,
+    cursor_at_end: bool,
+    batch: Batch,
+    piece: Slice | None = None,
 ) -> Write:
     """A batch's transaction: its records, then (in its turn, after the batches before it) its item
     errors, the run's counters and token, and the stream's cursor."""
@@ -235,9 +266,10 @@ def _batch_writer(
             result,
             batch.newest,
             batch.last.next_token,
-            batch.total,
+            batch.total if piece is None else None,  # a cut run's size was counted when it was cut
             not cursor_at_end,
             pages=len(batch.reads),
+            piece=piece,
         )
         if run.retry_of:
             await settle_source_errors(session, run.retry_of, attempted, result)
@@ -245,66 +277,183 @@ def _batch_writer(
     return write
 
 
-async def execute_run(runtime: Runtime, run_id: str) -> str:
+async def execute_run(runtime: Runtime, run_id: str, handed: int = 0) -> str:
     """Run (or resume) `run_id` to its end; returns the final status. Upstream and data failures land
     on the run row; anything else is raised for the job's retry. Whoever holds the run's advisory
-    lock executes it; anyone else (a duplicate job, a CLI) returns "busy" at once."""
+    lock executes it; anyone else (a duplicate job, a CLI) returns "busy" at once, unless the run is
+    cut into slices: then it takes the slices no one holds ("shared" when others finish the run, and
+    "handed on" when this process is at work on the run already and the job went back to the queue
+    for another; `handed` counts how often it did)."""
     async with runtime.engine.connect() as lock_conn:
         key = {"key": f"sync-run:{run_id}"}
         got = (await lock_conn.execute(text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key)).scalar()
         await lock_conn.commit()
         if not got:
-            return "busy"
+            return await _help(runtime, run_id, lock_conn, handed)
         try:
-            return await _execute(runtime, run_id)
+            return await _execute(runtime, run_id, lock_conn, handed)
         finally:
             await lock_conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
             await lock_conn.commit()
 
 
-async def _execute(runtime: Runtime, run_id: str) -> str:
+async def until_finished(runtime: Runtime, run_id: str, poll: float = 0.25) -> str:
+    """Wait for a run that other workers are executing (`execute_run` said "busy" or "shared") to end:
+    its final status."""
+    while True:
+        async with runtime.sessions() as session:
+            status = (await session.execute(select(SyncRun.status).where(SyncRun.id == run_id))).scalar_one()
+        if status in FINISHED:
+            return str(status)
+        await asyncio.sleep(poll)
+
+
+class _Work:
+    """What reading and writing one run needs, whichever part of it this worker takes."""
+
+    def __init__(self, runtime: Runtime, run: SyncRun, integration: Integration) -> None:
+        self.runtime, self.run = runtime, run
+        provider = get_provider(integration.provider)
+        self.connector = connector_for(runtime, integration)
+        stream = self.connector.streams[run.stream]
+        self.stream = RetryStream(self.connector, stream) if run.sync_type == "retry" else stream
+        self.window = window_of(run)
+        self.ctx = LoadContext(run.workspace_id, integration.id, provider.id, dict(integration.settings), run_id=run.id)
+        self.statistics = StatisticsKeeper(runtime.engine)
+
+    async def pages(
+        self, client: Any, window: SyncWindow, token: dict[str, Any] | None, cursor_at_end: bool, piece: Slice | None
+    ) -> None:
+        """Read `window` from `token` to its end, writing it batch by batch."""
+        stream = self.stream
+
+        async def read(at: dict[str, Any] | None) -> Page:
+            return await stream.read_page(client, window, at)
+
+        async def mapped(page: Page) -> MappedPage:
+            return await map_page(stream, page.records)
+
+        # Pages are read and mapped while the batches before them are written, and a batch's
+        # transaction starts while the one before it is still at work (committing after it): upstream,
+        # hub and database work at once. The reader holds up to two batches (measured quicker than
+        # one; memory stays bounded by the batch size). Only what is committed is checkpointed, so a
+        # crash re-reads from there.
+        name = f"sync-run:{self.run.id}" if piece is None else f"sync-slice:{self.run.id}:{piece.position}"
+        ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
+        try:
+            async with OrderedWrites(self.runtime.sessions, name, WRITES_IN_FLIGHT) as writes:
+                while True:
+                    batch = await ahead.take(window.page_size, whole=True)
+                    await writes.submit(_batch_writer(self.run, self.ctx, stream, window, cursor_at_end, batch, piece))
+                    await self.statistics.after_write()  # a first sync grows tables faster than autovacuum looks
+                    if batch.last.next_token is None:
+                        break
+        finally:
+            await ahead.aclose()
+
+    async def cut(self, client: Any) -> bool:
+        """Cut the run into slices if it is large enough and its stream can say where; True when it is
+        cut (now or before)."""
+        run, settings = self.run, self.runtime.settings
+        async with self.runtime.sessions() as session:
+            if await slices.is_cut(session, run.id):
+                return True
+        fresh = run.token is None and not run.pages and run.sync_type in ("full", "incremental")
+        if not fresh or settings.sync_slices < 2 or not can_cut(self.stream):
+            return False
+        cuts = await self.stream.cut(client, self.window, settings.sync_slices, settings.sync_slice_records)
+        if cuts is None or not cuts.at:
+            return False
+        async with self.runtime.sessions.begin() as session:
+            await session.execute(select(SyncRun.id).where(SyncRun.id == run.id).with_for_update())
+            made = await slices.save_cuts(session, run.id, cuts)
+            for position in range(1, made):
+                # One more job for each further slice, each free to run beside the others.
+                await defer_in_transaction(
+                    session,
+                    SYNC_TASK,
+                    args={"run_id": run.id},
+                    queue=SYNC_QUEUE,
+                    lock=f"sync-slice:{run.id}:{position}",
+                )
+        log.info("sync run cut into slices", extra={"sync_id": run.id, "slices": len(cuts.at) + 1})
+        return True
+
+    async def take_slices(self, client: Any, conn: Any, handed: int) -> str:
+        """Take slices no one holds, one at a time, until none is left; the worker completing the last
+        finishes the run. A second job of the run in this process leaves them to the first, and goes
+        back to the queue while a slice is free: one process writing two slices at once would share one
+        core between them while another process idles."""
+        run_id = self.run.id
+        if run_id in self.runtime.slicing:
+            if handed >= HAND_ON_LIMIT or not await slices.any_free(conn, run_id):
+                return "shared"
+            async with self.runtime.sessions.begin() as session:
+                await defer_in_transaction(
+                    session, SYNC_TASK, args={"run_id": run_id, "handed": handed + 1}, queue=SYNC_QUEUE
+                )
+            return "handed on"
+        self.runtime.slicing.add(run_id)
+        try:
+            return await self._take_slices(client, conn)
+        finally:
+            self.runtime.slicing.discard(run_id)
+
+    async def _take_slices(self, client: Any, conn: Any) -> str:
+        run_id = self.run.id
+        while True:
+            async with slices.held(conn, run_id) as piece:
+                if piece is None:
+                    break
+                try:
+                    await self.pages(client, piece.window(self.window), piece.token, True, piece)
+                except RunEnded:
+                    return "skipped"
+                async with self.runtime.sessions.begin() as session:
+                    await session.execute(select(SyncRun.id).where(SyncRun.id == run_id).with_for_update())
+                    left = await slices.complete(session, piece)
+            if left == 0:
+                await _finish(self.runtime, run_id, "succeeded", cursor_at_end=True)
+                return "succeeded"
+        if await slices.remaining(conn, run_id) == 0:
+            await conn.commit()
+            # Every slice is done but the run is not finished: its last worker died in between.
+            await _finish(self.runtime, run_id, "succeeded", cursor_at_end=True)
+            return "succeeded"
+        await conn.commit()
+        return "shared"  # the rest is in other workers' hands
+
+
+async def _help(runtime: Runtime, run_id: str, conn: Any, handed: int) -> str:
+    """Another worker holds the run: take a part of it if it is cut into slices."""
+    cut = await slices.is_cut(conn, run_id)
+    await conn.commit()
+    if not cut:
+        return "busy"
+    claimed = await _claim(runtime, run_id, start=False)
+    if claimed is None:
+        return "skipped"
+    return await _attempt(runtime, _Work(runtime, *claimed), conn, handed, cut_first=False)
+
+
+async def _execute(runtime: Runtime, run_id: str, conn: Any, handed: int) -> str:
     claimed = await _claim(runtime, run_id)
     if claimed is None:
         return "skipped"
-    run, integration = claimed
-    provider = get_provider(integration.provider)
-    connector = connector_for(runtime, integration)
-    stream = connector.streams[run.stream]
-    if run.sync_type == "retry":
-        stream = RetryStream(connector, stream)
-    window = window_of(run)
-    ctx = LoadContext(run.workspace_id, integration.id, provider.id, dict(integration.settings), run_id=run.id)
-    cursor_at_end = cursor_on_success_only(stream)
-    token = run.token
-    statistics = StatisticsKeeper(runtime.engine)
+    return await _attempt(runtime, _Work(runtime, *claimed), conn, handed, cut_first=True)
+
+
+async def _attempt(runtime: Runtime, work: _Work, conn: Any, handed: int, *, cut_first: bool) -> str:
+    run = work.run
+    cursor_at_end = cursor_on_success_only(work.stream)
     try:
-        async with connector.client() as client:
-
-            async def read(at: dict[str, Any] | None) -> Page:
-                return await stream.read_page(client, window, at)
-
-            async def mapped(page: Page) -> MappedPage:
-                return await map_page(stream, page.records)
-
-            # Pages are read and mapped while the batches before them are written, and a batch's
-            # transaction starts while the one before it is still at work (committing after it): upstream,
-            # hub and database work at once. The reader holds up to two batches (measured quicker than
-            # one; memory stays bounded by the batch size). Only what is committed is checkpointed, so a
-            # crash re-reads from there.
-            ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
-            try:
-                async with OrderedWrites(runtime.sessions, f"sync-run:{run_id}", WRITES_IN_FLIGHT) as writes:
-                    while True:
-                        batch = await ahead.take(window.page_size, whole=True)
-                        await writes.submit(_batch_writer(run, ctx, stream, window, cursor_at_end, batch))
-                        await statistics.after_write()  # a first sync grows tables faster than autovacuum looks
-                        if batch.last.next_token is None:
-                            break
-            finally:
-                await ahead.aclose()
+        async with work.connector.client() as client:
+            if not cut_first or await work.cut(client):
+                return await work.take_slices(client, conn, handed)
+            await work.pages(client, work.window, run.token, cursor_at_end, None)
     except LedgerlinkError as exc:
-        log.warning("sync run failed", extra={"sync_id": run_id, "code": exc.code, "error": exc.message})
-        await _finish(runtime, run_id, "failed", exc.code, exc.message)
+        log.warning("sync run failed", extra={"sync_id": run.id, "code": exc.code, "error": exc.message})
+        await _finish(runtime, run.id, "failed", exc.code, exc.message)
         return "failed"
-    await _finish(runtime, run_id, "succeeded", cursor_at_end=cursor_at_end)
+    await _finish(runtime, run.id, "succeeded", cursor_at_end=cursor_at_end)
     return "succeeded"

@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 @blueprint.task(
     name="sync_run", pass_context=True, queue=SYNC_QUEUE, retry=RetryStrategy(max_attempts=5, exponential_wait=5)
 )
-async def sync_run(context: JobContext, run_id: str) -> str:
-    return await execute_run(runtime_of(context), run_id)
+async def sync_run(context: JobContext, run_id: str, handed: int = 0) -> str:
+    return await execute_run(runtime_of(context), run_id, handed)
 
 
 # Runs that are queued or running but have no live job (a job lost with a crashed database

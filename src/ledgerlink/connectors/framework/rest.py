@@ -4,6 +4,10 @@ Paging by page number alone loses records when the data moves during a run (an e
 the end, the rest shift back a place). So a REST stream sorted by updated-at resumes from the last
 updated-at it saw (`since`), re-reading that instant and skipping the ids it already has from it;
 page numbers are used only within one instant, or for streams with no updated-at filter at all.
+
+A stream bounded on both sides (`since_param` and `until_param`) that says how many records a read
+covers (`total_header`) can be cut into slices read apart (`cut`): the record at each cut's position
+of the sorted listing, asked for one record a page, gives the updated-at its slice starts at.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ledgerlink.canonical.records import CanonicalRecord
-from ledgerlink.connectors.framework.stream import EnrichPage, EnrichRecord, Page, RecordParts, dig, enrich_each
+from ledgerlink.connectors.framework.stream import Cuts, EnrichPage, EnrichRecord, Page, RecordParts, dig, enrich_each
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import Reply, UpstreamClient
 
@@ -90,6 +94,29 @@ class RestStream:
         if len(raw_records) < size or _last_page(reply, self.total_pages_header, page, self.total_pages_at):
             return Page(fresh, None, total)
         return Page(fresh, self._next_token(raw_records, since, page, seen_at_since), total)
+
+    async def cut(self, client: UpstreamClient, window: SyncWindow, parts: int, at_least: int) -> Cuts | None:
+        """Where to cut `window` into up to `parts` slices of about equal size and at least `at_least`
+        records each: 1 + (slices - 1) requests of one record each. None: this stream cannot say."""
+        if not (self.since_param and self.until_param and self.total_header):
+            return None
+        params = self._params(window, window.since, self.first_page)
+        params[self.size_param] = 1
+        reply = await client.get(self.path, **params)
+        total = _header_int(reply, self.total_header)
+        if total is None:
+            return None
+        parts = max(1, min(parts, total // max(1, at_least)))
+        at: list[datetime] = []
+        for k in range(1, parts):
+            params[self.page_param] = self.first_page + total * k // parts
+            records = _records(await client.get(self.path, **params), self.records_at)
+            stamp = self.updated_at(records[0]) if records else None
+            if stamp is None:
+                return None  # the listing moved under us, or its records carry no updated-at: read it whole
+            if (window.since is None or stamp > window.since) and (not at or stamp > at[-1]):
+                at.append(stamp)  # many records at one instant make fewer, larger slices
+        return Cuts(total, tuple(at))
 
     def _already_read(self, raw: Any, resumed_since: datetime | None, seen: set[str]) -> bool:
         """Earlier pages of this run covered everything before `resumed_since`, and `seen` at it."""

@@ -54,7 +54,18 @@ class Stream(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Cuts:
+    """Where a window may be cut into slices of about equal size: `total` records in the window, and the
+    updated-at each later slice starts at (ascending; a slice is [one cut, the next)). No cuts: one slice."""
+
+    total: int
+    at: tuple[datetime, ...]
+
+
 # What a stream may declare beyond the protocol (read through these functions; absent means the default):
+#   cut(client, window, parts, at_least) -> Cuts | None: where to cut the window into up to `parts`
+#       slices of at least `at_least` records each, read apart (None: it cannot say, the run is one slice)
 #   cursor_on_success_only: its reads are newest first, so a run's pages cannot move the stream cursor
 #       as they commit (a run failing after its first page would skip everything older next time);
 #       the cursor moves once the run has read everything, to the newest record the run committed.
@@ -69,6 +80,10 @@ def cursor_on_success_only(stream: Any) -> bool:
 
 def updated_at_is_version(stream: Any) -> bool:
     return bool(getattr(stream, "updated_at_is_version", True))
+
+
+def can_cut(stream: Any) -> bool:
+    return callable(getattr(stream, "cut", None))
 
 
 def fingerprint(stream: Any, raw: Any) -> Any:
