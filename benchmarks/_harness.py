@@ -157,12 +157,12 @@ def server_processes(backend_pid: int) -> list[int]:
     return [postmaster, *map(int, children)]
 
 
-def waiting_for_a_core() -> float:
-    """Seconds this process's threads were ready to run but waited for a core (the scheduler's run-queue
-    delay, /proc/self/task/*/schedstat; 0 where that is absent): on a shared machine, the hub's time lost
+def waiting_for_a_core(pid: int | str = "self") -> float:
+    """Seconds a process's threads were ready to run but waited for a core (the scheduler's run-queue
+    delay, /proc/PID/task/*/schedstat; 0 where that is absent): on a shared machine, the hub's time lost
     to the other processes rather than to its own work or to waiting on I/O."""
     total = 0
-    for task in Path("/proc/self/task").glob("*"):
+    for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
             total += int((task / "schedstat").read_text().split()[1])
         except (OSError, IndexError, ValueError):
@@ -172,29 +172,32 @@ def waiting_for_a_core() -> float:
 
 @dataclass
 class CpuMeter:
-    """CPU spent from start() to stop() by this process, one other process and a PostgreSQL server
-    (its processes are listed again at stop, so backends started meanwhile count), and how long this
-    process waited for a core."""
+    """CPU spent from start() to stop() by the hub (this process and `hub_pids`, its other worker
+    processes), one other process and a PostgreSQL server (its processes are listed again at stop, so
+    backends started meanwhile count), and how long the hub's processes waited for a core."""
 
     other_pid: int
     backend_pid: int
+    hub_pids: tuple[int, ...] = ()
     _start: dict[str, float] | None = None
     _pg_start: dict[int, float] | None = None
 
+    def _hub(self) -> tuple[float, float]:
+        cpu = time.process_time() + sum(process_cpu(p) for p in self.hub_pids)
+        return cpu, waiting_for_a_core() + sum(waiting_for_a_core(p) for p in self.hub_pids)
+
     def start(self) -> None:
         self._pg_start = {p: process_cpu(p) for p in server_processes(self.backend_pid)}
-        self._start = {
-            "hub": time.process_time(),
-            "hub_wait": waiting_for_a_core(),
-            "other": process_cpu(self.other_pid),
-        }
+        hub, wait = self._hub()
+        self._start = {"hub": hub, "hub_wait": wait, "other": process_cpu(self.other_pid)}
 
     def stop(self) -> dict[str, float]:
         assert self._start is not None and self._pg_start is not None
         postgres = sum(process_cpu(p) - self._pg_start.get(p, 0.0) for p in server_processes(self.backend_pid))
+        hub, wait = self._hub()
         return {
-            "hub": time.process_time() - self._start["hub"],
-            "hub_wait": waiting_for_a_core() - self._start["hub_wait"],
+            "hub": hub - self._start["hub"],
+            "hub_wait": wait - self._start["hub_wait"],
             "other": process_cpu(self.other_pid) - self._start["other"],
             "postgres": postgres,
         }

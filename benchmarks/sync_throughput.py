@@ -1,10 +1,12 @@
 """Sync throughput on this machine, end to end against the sandbox over a real socket.
 
     .venv/bin/python benchmarks/sync_throughput.py [--orders 20000] [--runs 3] [--provider woocommerce]
-        [--budget-orders 2000] [--memory-orders 100000]
+        [--processes 2] [--budget-orders 2000] [--memory-orders 100000]
 
 Prints: orders/s synced end to end with the sandbox's rate limits off (orders have 1-5 lines, 3 on
-average; each run, and their median as the figure); with `--budget-orders N`, the share of a Shopify
+average; each run, and their median as the figure), the run shared by `--processes` worker processes
+(this one, as `ledgerlink serve` runs a worker, and N-1 `ledgerlink worker`s: the run is cut into
+slices they take in turn; 1: executed here, as `ledgerlink sync` does); with `--budget-orders N`, the share of a Shopify
 cost bucket's allowance an orders sync spent and how often it was throttled; with `--memory-orders N`,
 the run's peak Python heap for N/10 and N orders (flat means it does not grow with the number of orders).
 """
@@ -12,6 +14,8 @@ the run's peak Python heap for N/10 and N orders (flat means it does not grow wi
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -31,9 +35,10 @@ from ledgerlink.api.app import create_app
 from ledgerlink.auth import access
 from ledgerlink.db import migrate
 from ledgerlink.heap import tune_for_long_running
-from ledgerlink.runtime import build_runtime
+from ledgerlink.jobs.worker import run_worker
+from ledgerlink.runtime import Runtime, build_runtime
 from ledgerlink.settings import Settings
-from ledgerlink.sync.engine import execute_run
+from ledgerlink.sync.engine import execute_run, until_finished
 from ledgerlink.testing import create_test_database, drop_test_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +76,38 @@ def sandbox_url(stores: dict, provider: str) -> str:
     return str(creds.get("apiBaseUrl") or creds.get("siteUrl")).rstrip("/")
 
 
-async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[str, float]:
+def start_workers(count: int, url: str, settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """`ledgerlink worker` processes on the sync queue, beside this one."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LEDGERLINK_SECRET_KEYS": settings.secret_keys or "",
+        "LEDGERLINK_LOG_LEVEL": "WARNING",
+        "LEDGERLINK_DATA_DIR": str(settings.data_dir),
+    }
+    args = [sys.executable, "-m", "ledgerlink", "worker", "--queues", "sync"]
+    return [
+        subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+
+
+async def workers_listening(runtime: Runtime, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        async with runtime.engine.connect() as conn:
+            live = (await conn.execute(text("SELECT count(*) FROM procrastinate_workers"))).scalar_one()
+        if live >= count:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{live} of {count} workers started")
+        await asyncio.sleep(0.1)
+
+
+async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes: int = 1) -> dict[str, float]:
+    """One orders sync, timed. `processes` 1: executed here, as `ledgerlink sync` does; more: by this
+    process's worker (as `ledgerlink serve` runs one) and `processes - 1` `ledgerlink worker`s, sharing
+    the run's slices."""
     sandbox, stores = start_sandbox(orders, provider)
     # "Rate limits off": the platform's own throttle (WooCommerce's host allows 25 req/s) would
     # otherwise set the pace, and the figure would measure the sandbox's limit, not the hub.
@@ -83,6 +119,8 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
         DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir, log_level="WARNING"
     )
     runtime = build_runtime(settings, url)
+    workers: list[subprocess.Popen[bytes]] = []
+    here: asyncio.Task[None] | None = None
     try:
         async with runtime.sessions() as session:
             ws = await access.create_workspace(session, "bench")
@@ -104,21 +142,30 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
                     )
                 ).json()["data"]
                 await execute_run(runtime, run["syncId"])
+            async with runtime.engine.connect() as conn:
+                backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+                await conn.execute(text("DELETE FROM procrastinate_jobs WHERE status = 'todo'"))  # run above
+                await conn.commit()
+            if processes > 1:
+                workers = start_workers(processes - 1, url, settings)
+                here = asyncio.create_task(run_worker(runtime, queues=["sync"], signals=False))
+                await workers_listening(runtime, processes)
+            if not trace_memory:
+                tune_for_long_running()  # what `ledgerlink worker` does once started (tracemalloc wants all)
+            meter = CpuMeter(other_pid=sandbox.pid, backend_pid=backend, hub_pids=tuple(w.pid for w in workers))
+            if trace_memory:
+                tracemalloc.start()
+            meter.start()
+            started = time.perf_counter()
             run = (
                 await client.post(
                     f"/v1/integrations/{iid}/sync", headers=headers, json={"stream": "orders", "batchSize": 250}
                 )
             ).json()["data"]
-            async with runtime.engine.connect() as conn:
-                backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-            if not trace_memory:
-                tune_for_long_running()  # what `ledgerlink worker` does once started (tracemalloc wants all)
-            meter = CpuMeter(other_pid=sandbox.pid, backend_pid=backend)
-            if trace_memory:
-                tracemalloc.start()
-            meter.start()
-            started = time.perf_counter()
-            await execute_run(runtime, run["syncId"])
+            if processes > 1:
+                await until_finished(runtime, run["syncId"], poll=0.05)
+            else:
+                await execute_run(runtime, run["syncId"])
             elapsed = time.perf_counter() - started
             cpu = meter.stop()
             peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
@@ -134,6 +181,13 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool) -> dict[s
             **{f"cpu_{k}": v for k, v in cpu.items()},
         }
     finally:
+        if here is not None:
+            here.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await here
+        for worker in workers:
+            worker.terminate()
+            worker.wait(30)
         await runtime.aclose()
         sandbox.terminate()
         sandbox.wait(10)
@@ -209,7 +263,10 @@ async def main(args: argparse.Namespace) -> None:
         f"PostgreSQL fsync on, synchronous_commit off; {os.cpu_count()} cores)"
     )
     # This machine's speed drifts between runs (other tenants): each run is printed, the median counts.
-    runs = [await sync_once(args.orders, args.provider, trace_memory=False) for _ in range(args.runs)]
+    runs = [
+        await sync_once(args.orders, args.provider, trace_memory=False, processes=args.processes)
+        for _ in range(args.runs)
+    ]
     result = sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]
     print(
         f"end to end, rate limits off: {result['rate']:8.0f} orders/s  "
@@ -222,11 +279,13 @@ async def main(args: argparse.Namespace) -> None:
         f"PostgreSQL {per_order['postgres']:.2f} ms; total {sum(per_order.values()):.2f} ms "
         f"(on {os.cpu_count()} cores the ceiling is {1000 * (os.cpu_count() or 1) / sum(per_order.values()):.0f}/s)"
     )
-    # Where the hub's run went: its own work, a wait for a core the others held, or nothing to do.
-    running, waiting = result["cpu_hub"] / result["seconds"], result["cpu_hub_wait"] / result["seconds"]
+    # Where the hub's run went: its own work, a wait for a core the others held, or nothing to do
+    # (each of its processes, on average).
+    span = result["seconds"] * args.processes
+    running, waiting = result["cpu_hub"] / span, result["cpu_hub_wait"] / span
     print(
-        f"the hub during the run: working {running:.0%}, ready but waiting for a core {waiting:.0%}, "
-        f"idle {max(0.0, 1 - running - waiting):.0%}"
+        f"the hub during the run ({args.processes} worker process{'es' if args.processes > 1 else ''}, each): "
+        f"working {running:.0%}, ready but waiting for a core {waiting:.0%}, idle {max(0.0, 1 - running - waiting):.0%}"
     )
     if args.budget_orders:
         b = await budget_use(args.budget_orders, maximum=1000, restore=500)
@@ -251,9 +310,15 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3, help="timed runs; the median is the figure")
     parser.add_argument("--provider", default="woocommerce")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="worker processes sharing the run: this one (as `ledgerlink serve` runs one) and N-1 `ledgerlink worker`s",
+    )
     parser.add_argument("--memory-orders", type=int, default=0)
     parser.add_argument("--budget-orders", type=int, default=0, help="Shopify orders for the budget-use figure")
     args = parser.parse_args()
-    if args.runs < 1 or args.orders < 1:
-        parser.error("--runs and --orders must be at least 1")
+    if args.runs < 1 or args.orders < 1 or args.processes < 1:
+        parser.error("--runs, --orders and --processes must be at least 1")
     event_loop.run(main(args))
