@@ -179,6 +179,37 @@ async def test_small_runs_and_resumed_uncut_runs_are_not_cut(client, runtime, sl
     assert await _slices(runtime, run_id) == []
 
 
+async def test_two_worker_processes_share_a_cut_run(client, runtime, sandbox, database_url, secret_key, tmp_path):
+    """The product's path: the run's jobs through the queue to two `ledgerlink worker`s (two jobs at
+    once each), which both take slices; every order once."""
+    _idle_sync_queue(database_url)
+    sandbox.reset("woocommerce")
+    tenant = await make_tenant(runtime)
+    iid = await setup_store(client, tenant.headers, "woocommerce", sandbox.credentials("woocommerce"))
+    sandbox.faults("woocommerce", latency_ms=40)
+    log = tmp_path / "workers.log"
+    env = {"LEDGERLINK_SYNC_SLICES": "3", "LEDGERLINK_SYNC_SLICE_RECORDS": "100"}
+    workers = [_start_worker(database_url, secret_key, log, **env) for _ in range(2)]
+    try:
+        run_id = (await start(client, tenant.headers, iid, "orders", batchSize=40))["syncId"]
+        run = await _wait(runtime, run_id, lambda r: r.status not in ("queued", "running"), 90)
+    except AssertionError:
+        print(log.read_text()[-4000:])
+        raise
+    finally:
+        for proc in workers:
+            proc.terminate()
+            proc.wait(15)
+        sandbox.reset("woocommerce")
+    assert run.status == "completed_with_errors", (run.status, run.error_message)
+    assert run.processed == SANDBOX_ORDERS
+    orders, refs = await stored_orders_and_refs(runtime, tenant.workspace_id, iid)
+    assert orders == refs == run.created == SANDBOX_ORDERS - run.failed
+    parts = await _slices(runtime, run_id)
+    assert all(p.done for p in parts)
+    assert {p.taken_by.rsplit(":", 1)[1] for p in parts} == {str(w.pid) for w in workers}
+
+
 async def test_a_cut_run_resumes_after_a_worker_sigkill(client, runtime, sandbox, database_url, secret_key, tmp_path):
     _idle_sync_queue(database_url)
     sandbox.reset("woocommerce")

@@ -73,6 +73,7 @@ class SyncRunSlice(Base):
     until: Mapped[datetime | None]
     token: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    taken_by: Mapped[str | None] = mapped_column(String(120))  # the worker (host:pid) that took it last
 
 
 class SyncItemError(IdMixin, WorkspaceScoped, Base):

@@ -17,6 +17,8 @@ commit out of order, so no single batch may say everything before it has been re
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -30,6 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from ledgerlink.connectors.framework.stream import Cuts
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.models import SyncRun, SyncRunSlice
+
+
+def worker_name() -> str:
+    """Who takes a slice, as its row says: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
 _UNLOCK = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
@@ -88,9 +96,9 @@ _OPEN = select(SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, Sy
 
 
 @asynccontextmanager
-async def held(conn: AsyncConnection, run_id: str) -> AsyncIterator[Slice | None]:
+async def held(conn: AsyncConnection, run_id: str, *, take: bool = True) -> AsyncIterator[Slice | None]:
     """A slice of the run that is not done and no one else holds, held (by `conn`'s session) for the
-    block; None when there is none."""
+    block and marked as this worker's (`take`); None when there is none."""
     open_positions = list(
         (
             await conn.execute(
@@ -107,9 +115,16 @@ async def held(conn: AsyncConnection, run_id: str) -> AsyncIterator[Slice | None
             continue
         try:
             # Completed between the listing and the lock? Then it is not ours to read.
-            row = (
-                await conn.execute(_OPEN.where(SyncRunSlice.sync_run_id == run_id, SyncRunSlice.position == position))
-            ).first()
+            this = (SyncRunSlice.sync_run_id == run_id, SyncRunSlice.position == position, SyncRunSlice.done.is_(False))
+            found = (
+                update(SyncRunSlice)
+                .where(*this)
+                .values(taken_by=worker_name())
+                .returning(SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token)
+                if take
+                else _OPEN.where(*this)
+            )
+            row = (await conn.execute(found)).first()
             await conn.commit()
             if row is not None:
                 yield Slice(run_id, row.position, row.since, row.until, row.token)
@@ -122,7 +137,7 @@ async def held(conn: AsyncConnection, run_id: str) -> AsyncIterator[Slice | None
 
 async def any_free(conn: AsyncConnection, run_id: str) -> bool:
     """Whether a slice of the run is not done and no one holds it (at this moment)."""
-    async with held(conn, run_id) as piece:
+    async with held(conn, run_id, take=False) as piece:
         return piece is not None
 
 

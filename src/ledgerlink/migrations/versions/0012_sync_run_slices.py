@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("token", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("taken_by", sa.String(length=120), nullable=True),
         sa.ForeignKeyConstraint(
             ["sync_run_id"], ["sync_runs.id"], name=op.f("fk_sync_run_slices_sync_run_id_sync_runs"), ondelete="CASCADE"
         ),
