@@ -4,9 +4,9 @@
         [--processes 2] [--budget-orders 2000] [--memory-orders 100000]
 
 Prints: orders/s synced end to end with the sandbox's rate limits off (orders have 1-5 lines, 3 on
-average; each run, and their median as the figure), the run shared by `--processes` worker processes
-(this one, as `ledgerlink serve` runs a worker, and N-1 `ledgerlink worker`s: the run is cut into
-slices they take in turn; 1: executed here, as `ledgerlink sync` does); with `--budget-orders N`, the share of a Shopify
+average; each run, and their median as the figure), the run shared by `--processes` `ledgerlink
+worker` processes (the run is cut into slices they take in turn; 1: executed in this process, as
+`ledgerlink sync` does); with `--budget-orders N`, the share of a Shopify
 cost bucket's allowance an orders sync spent and how often it was throttled; with `--memory-orders N`,
 the run's peak Python heap for N/10 and N orders (flat means it does not grow with the number of orders).
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import subprocess
@@ -35,7 +34,6 @@ from ledgerlink.api.app import create_app
 from ledgerlink.auth import access
 from ledgerlink.db import migrate
 from ledgerlink.heap import tune_for_long_running
-from ledgerlink.jobs.worker import run_worker
 from ledgerlink.runtime import Runtime, build_runtime
 from ledgerlink.settings import Settings
 from ledgerlink.sync.engine import execute_run, until_finished
@@ -105,9 +103,8 @@ async def workers_listening(runtime: Runtime, count: int, timeout: float = 60) -
 
 
 async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes: int = 1) -> dict[str, float]:
-    """One orders sync, timed. `processes` 1: executed here, as `ledgerlink sync` does; more: by this
-    process's worker (as `ledgerlink serve` runs one) and `processes - 1` `ledgerlink worker`s, sharing
-    the run's slices."""
+    """One orders sync, timed. `processes` 1: executed here, as `ledgerlink sync` does; more: by that
+    many `ledgerlink worker`s sharing the run's slices (this process only starts the run and waits)."""
     sandbox, stores = start_sandbox(orders, provider)
     # "Rate limits off": the platform's own throttle (WooCommerce's host allows 25 req/s) would
     # otherwise set the pace, and the figure would measure the sandbox's limit, not the hub.
@@ -120,7 +117,6 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes
     )
     runtime = build_runtime(settings, url)
     workers: list[subprocess.Popen[bytes]] = []
-    here: asyncio.Task[None] | None = None
     try:
         async with runtime.sessions() as session:
             ws = await access.create_workspace(session, "bench")
@@ -147,8 +143,7 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes
                 await conn.execute(text("DELETE FROM procrastinate_jobs WHERE status = 'todo'"))  # run above
                 await conn.commit()
             if processes > 1:
-                workers = start_workers(processes - 1, url, settings)
-                here = asyncio.create_task(run_worker(runtime, queues=["sync"], signals=False))
+                workers = start_workers(processes, url, settings)
                 await workers_listening(runtime, processes)
             if not trace_memory:
                 tune_for_long_running()  # what `ledgerlink worker` does once started (tracemalloc wants all)
@@ -181,10 +176,6 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes
             **{f"cpu_{k}": v for k, v in cpu.items()},
         }
     finally:
-        if here is not None:
-            here.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await here
         for worker in workers:
             worker.terminate()
             worker.wait(30)
@@ -314,7 +305,7 @@ if __name__ == "__main__":
         "--processes",
         type=int,
         default=2,
-        help="worker processes sharing the run: this one (as `ledgerlink serve` runs one) and N-1 `ledgerlink worker`s",
+        help="`ledgerlink worker` processes sharing the run (1: the run is executed in this process)",
     )
     parser.add_argument("--memory-orders", type=int, default=0)
     parser.add_argument("--budget-orders", type=int, default=0, help="Shopify orders for the budget-use figure")
