@@ -85,7 +85,8 @@ async def _demo_workspace(runtime: Runtime, stores: dict[str, Any]) -> tuple[str
             workspace = await access.workspace_by_name(session, "demo")
         except NotFound:
             workspace = await access.create_workspace(session, "demo")
-        key = (await access.create_api_key(session, workspace.id, ["admin:all"], "demo")).secret
+        workspace_id = workspace.id
+        key = (await access.create_api_key(session, workspace_id, ["admin:all"], "demo")).secret
     lines = []
     for provider, store in stores.items():
         if get_provider(provider).connector is None or not get_provider(provider).features:
@@ -94,30 +95,32 @@ async def _demo_workspace(runtime: Runtime, stores: dict[str, Any]) -> tuple[str
         async with runtime.sessions() as session:
             existing = (
                 await session.execute(
-                    select(Integration).where(Integration.workspace_id == workspace.id, Integration.name == name)
+                    select(Integration).where(Integration.workspace_id == workspace_id, Integration.name == name)
                 )
             ).scalar_one_or_none()
             if existing is None:
                 integration = await service.setup_integration(
-                    session, runtime.secrets, workspace.id, provider, service.SetupInput(name, store["credentials"])
+                    session, runtime.secrets, workspace_id, provider, service.SetupInput(name, store["credentials"])
                 )
             else:
                 integration = await service.update_integration(
                     session,
                     runtime.secrets,
-                    workspace.id,
+                    workspace_id,
                     existing.id,
                     service.UpdateInput(credentials=store["credentials"]),
                 )
+            # A plain id: a run refused below rolls the session back, which expires the loaded rows.
+            integration_id = integration.id
             available = connector_class(get_provider(provider)).stream_names
             # Catalogue and places first, so orders link to them; then whatever else the connector has.
             first = [s for s in ("locations", "products", "customers", "orders", "inventory") if s in available]
             for stream in first + [s for s in available if s not in first]:
                 with contextlib.suppress(Conflict):  # already syncing since an earlier start
                     await runs.start_run(
-                        session, workspace.id, integration.id, runs.RunRequest(stream=stream, trigger="cli")
+                        session, workspace_id, integration_id, runs.RunRequest(stream=stream, trigger="cli")
                     )
-        lines.append(f"{integration.id}  {name}  ({store['counts']['orders']} orders upstream)")
+        lines.append(f"{integration_id}  {name}  ({store['counts']['orders']} orders upstream)")
     return key, lines
 
 
