@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
-from ledgerlink.models import ExternalRef, Order, SyncItemError
+from ledgerlink.models import ExternalRef, Order, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
 from ledgerlink.sync.engine import execute_run
+from tests.conftest import SANDBOX_ORDERS
 
 
 async def setup_store(
@@ -65,6 +67,22 @@ async def stored_orders_and_refs(runtime: Runtime, workspace_id: str, integratio
             )
         ).scalar_one()
     return int(orders), int(refs)
+
+
+def stop_processes(*processes: subprocess.Popen[bytes] | None) -> None:
+    for proc in processes:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait(15)
+
+
+async def assert_each_order_once(runtime: Runtime, workspace_id: str, integration_id: str, run: SyncRun) -> None:
+    """The run read every sandbox order and stored each exactly once (the malformed ones as item errors),
+    however many workers shared it or were killed in the middle."""
+    assert run.status == "completed_with_errors", (run.status, run.error_message)  # the malformed orders
+    assert run.processed == SANDBOX_ORDERS  # every record counted once
+    orders, refs = await stored_orders_and_refs(runtime, workspace_id, integration_id)
+    assert orders == refs == run.created == SANDBOX_ORDERS - run.failed
 
 
 async def retry_failed(
