@@ -376,7 +376,8 @@ class _Work:
                     queue=SYNC_QUEUE,
                     lock=f"sync-slice:{run.id}:{position}",
                 )
-        log.info("sync run cut into slices", extra={"sync_id": run.id, "slices": len(cuts.at) + 1})
+        if made:
+            log.info("sync run cut into slices", extra={"sync_id": run.id, "slices": made, "records": cuts.total})
         return True
 
     async def take_slices(self, client: Any, conn: Any, handed: int) -> str:
