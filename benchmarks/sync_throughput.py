@@ -140,7 +140,8 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes
                 await execute_run(runtime, run["syncId"])
             async with runtime.engine.connect() as conn:
                 backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-                await conn.execute(text("DELETE FROM procrastinate_jobs WHERE status = 'todo'"))  # run above
+                # The syncs above ran here: their queued jobs are not the workers' to pick up.
+                await conn.execute(text("DELETE FROM procrastinate_jobs WHERE status = 'todo'"))
                 await conn.commit()
             if processes > 1:
                 workers = start_workers(processes, url, settings)
