@@ -387,13 +387,7 @@ class _Work:
         core between them while another process idles."""
         run_id = self.run.id
         if run_id in self.runtime.slicing:
-            if handed >= HAND_ON_LIMIT or not await slices.any_free(conn, run_id):
-                return "shared"
-            async with self.runtime.sessions.begin() as session:
-                await defer_in_transaction(
-                    session, SYNC_TASK, args={"run_id": run_id, "handed": handed + 1}, queue=SYNC_QUEUE
-                )
-            return "handed on"
+            return await _leave_to_others(self.runtime, run_id, conn, handed)
         self.runtime.slicing.add(run_id)
         try:
             return await self._take_slices(client, conn)
@@ -425,8 +419,20 @@ class _Work:
         return "shared"  # the rest is in other workers' hands
 
 
+async def _leave_to_others(runtime: Runtime, run_id: str, conn: Any, handed: int) -> str:
+    """This process is taking the run's slices already: the job goes back to the queue, for a process
+    that is not, while a slice is free ("handed on"); else the run is in other hands ("shared")."""
+    if handed >= HAND_ON_LIMIT or not await slices.any_free(conn, run_id):
+        return "shared"
+    async with runtime.sessions.begin() as session:
+        await defer_in_transaction(session, SYNC_TASK, args={"run_id": run_id, "handed": handed + 1}, queue=SYNC_QUEUE)
+    return "handed on"
+
+
 async def _help(runtime: Runtime, run_id: str, conn: Any, handed: int) -> str:
     """Another worker holds the run: take a part of it if it is cut into slices."""
+    if run_id in runtime.slicing:  # before building a connector and a client for nothing
+        return await _leave_to_others(runtime, run_id, conn, handed)
     cut = await slices.is_cut(conn, run_id)
     await conn.commit()
     if not cut:
