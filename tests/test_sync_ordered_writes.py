@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -136,9 +137,48 @@ async def test_a_deadlock_between_two_writes_is_broken_and_both_are_written_once
     # A wait PostgreSQL cannot see would hang here for good (deadlock_timeout is 1 s by default).
     await asyncio.wait_for(both(), 30)
     assert await _rows(runtime, table) == {"a": 11, "b": 11}
-    # Whichever PostgreSQL aborted is written again, and so is every write after it, in order.
-    assert attempts[:2] == ["first", "second"]
+    # Both began (either may reach its work first: each waits for a connection of its own), and whichever
+    # PostgreSQL aborted is written again, and so is every write after it, in order.
+    assert sorted(attempts[:2]) == ["first", "second"]
     assert attempts[2:] in (["first", "second"], ["second"])
+
+
+class _SlowFirstBegin:
+    """The runtime's sessions, but the first transaction begins late (a connection slow to open)."""
+
+    def __init__(self, runtime: Runtime, delay: float) -> None:
+        self.runtime, self.delay, self.begun = runtime, delay, 0
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        self.begun += 1
+        if self.begun == 1:
+            await asyncio.sleep(self.delay)
+        async with self.runtime.sessions.begin() as session:
+            yield session
+
+
+async def test_a_write_waits_for_its_predecessor_to_begin_before_its_turn(runtime: Runtime, table: str) -> None:
+    """The second write reaches its turn before the first has even begun, holding a row the first will
+    need. Its wait must still be one PostgreSQL sees (the first's lock, once taken), or the cycle that
+    follows would hang for good."""
+
+    async def first(session: AsyncSession, turn: Turn) -> None:
+        await _add(session, table, "a", 1)
+        await _add(session, table, "b", 1)  # the second holds it until the first commits
+
+    async def second(session: AsyncSession, turn: Turn) -> None:
+        await _add(session, table, "b", 10)
+        await turn()
+        await _add(session, table, "a", 10)
+
+    async def both() -> None:
+        async with OrderedWrites(_SlowFirstBegin(runtime, 0.3), f"test:{table}") as writes:  # type: ignore[arg-type]
+            await writes.submit(first)
+            await writes.submit(second)
+
+    await asyncio.wait_for(both(), 15)
+    assert await _rows(runtime, table) == {"a": 11, "b": 11}
 
 
 async def test_at_most_depth_writes_are_open_at_once(runtime: Runtime, table: str) -> None:

@@ -9,7 +9,9 @@ what is committed).
 
 That wait is a lock PostgreSQL can see. Each transaction first takes a transaction-level advisory
 lock of its own (run, sequence number); its turn comes when it can take its predecessor's, that is
-when the predecessor has committed or rolled back. A wait in the application instead would be a
+when the predecessor has committed or rolled back. (So a transaction starts its work only once its
+predecessor holds that lock: asked for earlier, the turn would come at once and the wait fall to the
+application.) A wait in the application instead would be a
 deadlock PostgreSQL cannot break: the later transaction holding a row the earlier one needs (the same
 record twice in a run, an error row) while it waits for the earlier one to commit. Seen by PostgreSQL,
 such a cycle is broken by its deadlock detector; the transaction it aborts, and every one after it
@@ -56,6 +58,7 @@ class _InFlight:
     write: Write
     seq: int
     task: asyncio.Task[None]
+    begun: asyncio.Event  # set once its transaction holds its own lock (or will never take it)
 
 
 class OrderedWrites:
@@ -82,29 +85,43 @@ class OrderedWrites:
             await self._settle_oldest()
         self._seq += 1
         before = self._in_flight[-1] if self._in_flight else None
-        task = asyncio.create_task(self._transaction(write, self._seq, before))
-        self._in_flight.append(_InFlight(write, self._seq, task))
+        begun = asyncio.Event()
+        task = asyncio.create_task(self._transaction(write, self._seq, before, begun))
+        self._in_flight.append(_InFlight(write, self._seq, task, begun))
 
-    async def _transaction(self, write: Write, seq: int, before: _InFlight | None) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(_MINE, {"name": self._name, "seq": seq})
-            waited = before is None
+    async def _transaction(self, write: Write, seq: int, before: _InFlight | None, begun: asyncio.Event) -> None:
+        try:
+            async with self._sessions.begin() as session:
+                await session.execute(_MINE, {"name": self._name, "seq": seq})
+                begun.set()
+                if before is not None:
+                    # Its turn is a wait on the predecessor's lock, which the predecessor takes first
+                    # thing; a connection slow to come could let this one ask before it is taken, and
+                    # then wait where PostgreSQL cannot see. Nothing of this one is held yet but its
+                    # own lock, which the predecessor never waits for.
+                    await before.begun.wait()
+                await self._work(session, write, before)
+        finally:
+            begun.set()
 
-            async def turn() -> None:
-                nonlocal waited
-                if waited:
-                    return
-                waited = True
-                assert before is not None
-                await session.execute(_AFTER, {"name": self._name, "seq": before.seq})
-                # Its predecessor's transaction has ended; whether it committed is its task's outcome.
-                try:
-                    await asyncio.shield(before.task)
-                except Exception as exc:
-                    raise EarlierWriteFailed(f"write {before.seq} of {self._name} did not commit") from exc
+    async def _work(self, session: AsyncSession, write: Write, before: _InFlight | None) -> None:
+        waited = before is None
 
-            await write(session, turn)
-            await turn()
+        async def turn() -> None:
+            nonlocal waited
+            if waited:
+                return
+            waited = True
+            assert before is not None
+            await session.execute(_AFTER, {"name": self._name, "seq": before.seq})
+            # Its predecessor's transaction has ended; whether it committed is its task's outcome.
+            try:
+                await asyncio.shield(before.task)
+            except Exception as exc:
+                raise EarlierWriteFailed(f"write {before.seq} of {self._name} did not commit") from exc
+
+        await write(session, turn)
+        await turn()
 
     async def _settle_oldest(self) -> None:
         oldest = self._in_flight.popleft()
@@ -125,7 +142,7 @@ class OrderedWrites:
         await asyncio.gather(*(w.task for w in again[1:]), return_exceptions=True)
         for w in again:
             self._seq += 1
-            await self._transaction(w.write, self._seq, None)
+            await self._transaction(w.write, self._seq, None, asyncio.Event())
 
     async def _drain_after_failure(self) -> None:
         """The later transactions roll back (their turn never comes); wait until they have."""
