@@ -49,7 +49,8 @@ async def _integrations(runtime, workspace_id: str, *names: str) -> list[Integra
             workspace_id=workspace_id,
             provider="woocommerce",
             name=name,
-            credentials_encrypted="x",
+            # Sealed like any other: `secrets rotate` (tests/test_cli.py) opens every integration's.
+            credentials_encrypted=runtime.secrets.encrypt_json({}),
             status="active",
             settings={},
         )
