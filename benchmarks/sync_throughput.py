@@ -266,10 +266,13 @@ async def main(args: argparse.Namespace) -> None:
         f"{len(runs)} runs: {', '.join(str(round(r['rate'])) for r in runs)})"
     )
     per_order = {k: 1000 * result[f"cpu_{k}"] / max(result["orders"], 1) for k in ("hub", "other", "postgres")}
+    # What the three processes' CPU per order allows on this machine's cores, and how much of it the run got.
+    ceiling = 1000 * (os.cpu_count() or 1) / sum(per_order.values())
     print(
         f"CPU per order: hub {per_order['hub']:.2f} ms, sandbox {per_order['other']:.2f} ms, "
         f"PostgreSQL {per_order['postgres']:.2f} ms; total {sum(per_order.values()):.2f} ms "
-        f"(on {os.cpu_count()} cores the ceiling is {1000 * (os.cpu_count() or 1) / sum(per_order.values()):.0f}/s)"
+        f"(on {os.cpu_count()} cores the ceiling is {ceiling:.0f}/s; "
+        f"the run reached {result['rate'] / ceiling:.0%} of it)"
     )
     # Where the hub's run went: its own work, a wait for a core the others held, or nothing to do
     # (each of its processes, on average).
