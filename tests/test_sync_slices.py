@@ -59,6 +59,15 @@ async def _slices(runtime, run_id: str) -> list[SyncRunSlice]:
         return list(found.scalars())
 
 
+async def _until_cut(runtime, run_id: str) -> None:
+    """Wait for the worker that holds the run to cut it."""
+    for _ in range(100):
+        if await _slices(runtime, run_id):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{run_id} was not cut")
+
+
 def _jobs_of(database_url: str, run_id: str, handed: int = 0) -> int:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
@@ -106,10 +115,7 @@ async def test_a_cut_run_shared_by_two_workers_writes_every_order_once(
     run_id = (await start(client, tenant.headers, iid, "orders", batchSize=50))["syncId"]
     try:
         first = asyncio.create_task(execute_run(sliced_runtime, run_id))
-        for _ in range(100):
-            if await _slices(runtime, run_id):
-                break
-            await asyncio.sleep(0.1)
+        await _until_cut(runtime, run_id)
         second = asyncio.create_task(execute_run(other_process, run_id))
         outcomes = sorted(await asyncio.gather(first, second))
     finally:
@@ -145,10 +151,7 @@ async def test_more_jobs_of_a_cut_run_in_one_process_go_back_to_the_queue_for_an
     run_id = (await start(client, tenant.headers, iid, "orders", batchSize=50))["syncId"]
     try:
         workers = [asyncio.create_task(execute_run(sliced_runtime, run_id))]
-        for _ in range(100):
-            if await _slices(runtime, run_id):
-                break
-            await asyncio.sleep(0.1)
+        await _until_cut(runtime, run_id)
         others = await asyncio.gather(*(execute_run(sliced_runtime, run_id) for _ in range(3)))
         assert others == ["handed on"] * 3 and not workers[0].done()
         assert _jobs_of(database_url, run_id, handed=1) == 3

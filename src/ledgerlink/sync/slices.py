@@ -90,9 +90,8 @@ def _key(run_id: str, position: int) -> dict[str, str]:
     return {"key": f"sync-slice:{run_id}:{position}"}
 
 
-_OPEN = select(SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token).where(
-    SyncRunSlice.done.is_(False)
-)
+_SLICE = (SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token)
+_OPEN = select(*_SLICE).where(SyncRunSlice.done.is_(False))
 
 
 @asynccontextmanager
@@ -115,12 +114,12 @@ async def held(conn: AsyncConnection, run_id: str, *, take: bool = True) -> Asyn
             continue
         try:
             # Completed between the listing and the lock? Then it is not ours to read.
-            this = (SyncRunSlice.sync_run_id == run_id, SyncRunSlice.position == position, SyncRunSlice.done.is_(False))
+            this = (SyncRunSlice.sync_run_id == run_id, SyncRunSlice.position == position)
             found = (
                 update(SyncRunSlice)
-                .where(*this)
+                .where(*this, SyncRunSlice.done.is_(False))
                 .values(taken_by=worker_name())
-                .returning(SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token)
+                .returning(*_SLICE)
                 if take
                 else _OPEN.where(*this)
             )
