@@ -8,7 +8,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from _loadgen import RequestFactory, run_load
 from cryptography.fernet import Fernet
 
 from ledgerlink.db import migrate
-from ledgerlink.testing import create_test_database, drop_test_database
+from ledgerlink.testing import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,8 +50,11 @@ class Hub:
 @contextlib.contextmanager
 def running_hub(extra_env: dict[str, str] | None = None, worker_concurrency: int = 0) -> Iterator[Hub]:
     """`ledgerlink serve` on a fresh database (embedded, or LEDGERLINK_TEST_DATABASE_URL's server)."""
-    data_dir = Path(tempfile.mkdtemp(prefix="llbench-"))
-    url = create_test_database(data_dir)
+    with scratch_database("llbench-") as (url, _data_dir):
+        yield from _hub_on(url, extra_env, worker_concurrency)
+
+
+def _hub_on(url: str, extra_env: dict[str, str] | None, worker_concurrency: int) -> Iterator[Hub]:
     migrate.upgrade(url)
     port = free_port()
     env = {
@@ -97,7 +99,6 @@ def running_hub(extra_env: dict[str, str] | None = None, worker_concurrency: int
     finally:
         proc.terminate()
         proc.wait(20)
-        drop_test_database(url)
 
 
 @dataclass

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import random
-import secrets
-import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -43,7 +41,7 @@ from ledgerlink.ledger.inputs import GatewayCharge, GatewayRefund, Payout
 from ledgerlink.ledger.posting import post_order, post_refund
 from ledgerlink.runtime import build_runtime
 from ledgerlink.settings import Settings
-from ledgerlink.testing import create_test_database, drop_test_database
+from ledgerlink.testing import scratch_database
 
 CURRENCIES = (("USD", Decimal("0.0825"), False), ("EUR", Decimal("0.19"), True), ("JPY", Decimal("0.10"), True))
 KWD = ("KWD", Decimal(0), False)
@@ -148,49 +146,49 @@ async def replay(runtime, workspace_id: str, entries: list[JournalEntry], batch:
 
 
 async def main(count: int, batch: int) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="llbench-"))
-    url = create_test_database(data_dir, f"ledgerlink_bench_{secrets.token_hex(4)}")
-    try:
-        migrate.upgrade(url)
-        with contextlib.closing(psycopg.connect(url, autocommit=True)) as conn:  # real commits, as in production
-            conn.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1].split('?')[0]} RESET synchronous_commit")
-        settings = Settings(DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir)
-        runtime = build_runtime(settings, url)
-        try:
-            async with runtime.sessions() as session:
-                workspace = await access.create_workspace(session, "bench")
-            t0 = time.perf_counter()
-            first = events(count)
-            rules = time.perf_counter() - t0
-            lines = sum(len(e.lines) for e in first)
-            rate = count / rules
-            print(f"{count:,} events -> {len(first):,} entries, {lines:,} lines; posting rules {rate:,.0f} events/s")
+    with scratch_database("llledger-") as (url, data_dir):
+        await _main(url, data_dir, count, batch)
 
-            added, seconds = await replay(runtime, workspace.id, first, batch)
-            print(f"first replay:  {added:,} entries posted in {seconds:.1f} s = {added / seconds:,.0f} entries/s "
-                  f"({lines / seconds:,.0f} lines/s), batches of {batch:,}")  # fmt: skip
-            again, seconds = await replay(runtime, workspace.id, first, batch)
-            print(f"same replay:   {again:,} entries posted (idempotent) in {seconds:.1f} s = "
-                  f"{len(first) / seconds:,.0f} events/s checked")  # fmt: skip
-            changed = events(count, changed_every=10)
-            moved, seconds = await replay(runtime, workspace.id, changed, batch)
-            print(f"changed replay: {moved:,} entries (reversal + new entry for 1 order in 10) in {seconds:.1f} s = "
-                  f"{len(changed) / seconds:,.0f} events/s")  # fmt: skip
-            async with runtime.sessions() as session:
-                unbalanced = (
-                    await session.execute(
-                        text(
-                            "SELECT count(*) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id "
-                            "HAVING sum(debit_minor) <> sum(credit_minor)) u"
-                        )
+
+async def _main(url: str, data_dir: Path, count: int, batch: int) -> None:
+    migrate.upgrade(url)
+    with contextlib.closing(psycopg.connect(url, autocommit=True)) as conn:  # real commits, as in production
+        conn.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1].split('?')[0]} RESET synchronous_commit")
+    settings = Settings(DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir)
+    runtime = build_runtime(settings, url)
+    try:
+        async with runtime.sessions() as session:
+            workspace = await access.create_workspace(session, "bench")
+        t0 = time.perf_counter()
+        first = events(count)
+        rules = time.perf_counter() - t0
+        lines = sum(len(e.lines) for e in first)
+        rate = count / rules
+        print(f"{count:,} events -> {len(first):,} entries, {lines:,} lines; posting rules {rate:,.0f} events/s")
+
+        added, seconds = await replay(runtime, workspace.id, first, batch)
+        print(f"first replay:  {added:,} entries posted in {seconds:.1f} s = {added / seconds:,.0f} entries/s "
+              f"({lines / seconds:,.0f} lines/s), batches of {batch:,}")  # fmt: skip
+        again, seconds = await replay(runtime, workspace.id, first, batch)
+        print(f"same replay:   {again:,} entries posted (idempotent) in {seconds:.1f} s = "
+              f"{len(first) / seconds:,.0f} events/s checked")  # fmt: skip
+        changed = events(count, changed_every=10)
+        moved, seconds = await replay(runtime, workspace.id, changed, batch)
+        print(f"changed replay: {moved:,} entries (reversal + new entry for 1 order in 10) in {seconds:.1f} s = "
+              f"{len(changed) / seconds:,.0f} events/s")  # fmt: skip
+        async with runtime.sessions() as session:
+            unbalanced = (
+                await session.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id "
+                        "HAVING sum(debit_minor) <> sum(credit_minor)) u"
                     )
-                ).scalar_one()
-                stored = (await session.execute(text("SELECT count(*) FROM journal_entries"))).scalar_one()
-            print(f"stored: {stored:,} entries, {unbalanced} unbalanced")
-        finally:
-            await runtime.aclose()
+                )
+            ).scalar_one()
+            stored = (await session.execute(text("SELECT count(*) FROM journal_entries"))).scalar_one()
+        print(f"stored: {stored:,} entries, {unbalanced} unbalanced")
     finally:
-        drop_test_database(url)
+        await runtime.aclose()
 
 
 if __name__ == "__main__":

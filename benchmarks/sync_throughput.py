@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -37,7 +36,7 @@ from ledgerlink.heap import tune_for_long_running
 from ledgerlink.runtime import Runtime, build_runtime
 from ledgerlink.settings import Settings
 from ledgerlink.sync.engine import execute_run, until_finished
-from ledgerlink.testing import create_test_database, drop_test_database
+from ledgerlink.testing import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LEDGERLINK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8")  # the sandbox is on loopback
@@ -105,12 +104,17 @@ async def workers_listening(runtime: Runtime, count: int, timeout: float = 60) -
 async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes: int = 1) -> dict[str, float]:
     """One orders sync, timed. `processes` 1: executed here, as `ledgerlink sync` does; more: by that
     many `ledgerlink worker`s sharing the run's slices (this process only starts the run and waits)."""
+    with scratch_database("llsync-") as (url, data_dir):
+        return await _sync_once(url, data_dir, orders, provider, trace_memory=trace_memory, processes=processes)
+
+
+async def _sync_once(
+    url: str, data_dir: Path, orders: int, provider: str, *, trace_memory: bool, processes: int
+) -> dict[str, float]:
     sandbox, stores = start_sandbox(orders, provider)
     # "Rate limits off": the platform's own throttle (WooCommerce's host allows 25 req/s) would
     # otherwise set the pace, and the figure would measure the sandbox's limit, not the hub.
     httpx.post(f"{sandbox_url(stores, provider)}/_sandbox/faults", json={"rate_limits": False}).raise_for_status()
-    data_dir = Path(tempfile.mkdtemp(prefix="llsync-"))
-    url = create_test_database(data_dir)
     migrate.upgrade(url)
     settings = Settings(
         DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir, log_level="WARNING"
@@ -183,16 +187,18 @@ async def sync_once(orders: int, provider: str, *, trace_memory: bool, processes
         await runtime.aclose()
         sandbox.terminate()
         sandbox.wait(10)
-        drop_test_database(url)
 
 
 async def budget_use(orders: int, maximum: int, restore: int) -> dict[str, float]:
     """Shopify-like limits on: a cost bucket of `maximum` points restoring `restore`/s. How much of what
     the bucket allowed did an orders sync spend, and was it ever throttled?"""
+    with scratch_database("llbudget-") as (url, data_dir):
+        return await _budget_use(url, data_dir, orders, maximum, restore)
+
+
+async def _budget_use(url: str, data_dir: Path, orders: int, maximum: int, restore: int) -> dict[str, float]:
     sandbox, stores = start_sandbox(orders, "shopify", malformed_every=0)
     base = stores["shopify"]["credentials"]["apiBaseUrl"]
-    data_dir = Path(tempfile.mkdtemp(prefix="llbudget-"))
-    url = create_test_database(data_dir)
     migrate.upgrade(url)
     runtime = build_runtime(
         Settings(DATABASE_URL=url, secret_keys=Fernet.generate_key().decode(), data_dir=data_dir, log_level="WARNING"),
@@ -246,7 +252,6 @@ async def budget_use(orders: int, maximum: int, restore: int) -> dict[str, float
         await runtime.aclose()
         sandbox.terminate()
         sandbox.wait(10)
-        drop_test_database(url)
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -22,7 +22,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from ledgerlink.db import migrate
 from ledgerlink.events import emit
 from ledgerlink.runtime import build_runtime
 from ledgerlink.settings import Settings
-from ledgerlink.testing import create_test_database, drop_test_database
+from ledgerlink.testing import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "shpss_benchmark_secret"
@@ -201,17 +200,16 @@ async def _wait_for(arrivals: dict[str, tuple[float, str]], events: dict[str, fl
 
 async def main(args: argparse.Namespace) -> None:
     print("ledgerlink webhooks (loopback, PostgreSQL with fsync, load generator on the same 2 cores)")
-    data_dir = Path(tempfile.mkdtemp(prefix="llhooks-"))
-    url = create_test_database(data_dir)
-    migrate.upgrade(url)
-    key = Fernet.generate_key().decode()
-    runtime = build_runtime(Settings(DATABASE_URL=url, secret_keys=key, data_dir=data_dir, log_level="WARNING"), url)
-    try:
-        if args.deliveries:
-            await outbound(runtime, args.deliveries)
-    finally:
-        await runtime.aclose()
-        drop_test_database(url)
+    with scratch_database("llhooks-") as (url, data_dir):
+        migrate.upgrade(url)
+        key = Fernet.generate_key().decode()
+        settings = Settings(DATABASE_URL=url, secret_keys=key, data_dir=data_dir, log_level="WARNING")
+        runtime = build_runtime(settings, url)
+        try:
+            if args.deliveries:
+                await outbound(runtime, args.deliveries)
+        finally:
+            await runtime.aclose()
 
 
 if __name__ == "__main__":

