@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import time
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ledgerlink.models import ExternalRef, Order, SyncItemError, SyncRun
 from ledgerlink.runtime import Runtime
@@ -67,6 +69,25 @@ async def stored_orders_and_refs(runtime: Runtime, workspace_id: str, integratio
             )
         ).scalar_one()
     return int(orders), int(refs)
+
+
+async def newest_worker_id(runtime: Runtime) -> int:
+    async with runtime.engine.connect() as conn:
+        return int((await conn.execute(text("SELECT coalesce(max(id), 0) FROM procrastinate_workers"))).scalar_one())
+
+
+async def workers_listening_since(runtime: Runtime, since_id: int, count: int, timeout: float = 60) -> None:
+    """Wait until `count` workers registered after `since_id` (see newest_worker_id) listen for jobs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with runtime.engine.connect() as conn:
+            live = (
+                await conn.execute(text("SELECT count(*) FROM procrastinate_workers WHERE id > :id"), {"id": since_id})
+            ).scalar_one()
+        if live >= count:
+            return
+        assert time.monotonic() < deadline, f"{live} of {count} workers started"
+        await asyncio.sleep(0.1)
 
 
 def stop_processes(*processes: subprocess.Popen[bytes] | None) -> None:

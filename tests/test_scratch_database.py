@@ -44,10 +44,9 @@ def test_a_scratch_database_leaves_nothing_behind() -> None:
 
 
 def test_a_block_that_fails_still_leaves_nothing_behind() -> None:
-    with pytest.raises(RuntimeError, match="benchmark failed"):
-        with scratch_database("ll-scratch-test-") as (url, data_dir):
-            server = _embedded_server(data_dir)
-            raise RuntimeError("benchmark failed")
+    with pytest.raises(RuntimeError, match="benchmark failed"), scratch_database("ll-scratch-test-") as (url, data_dir):
+        server = _embedded_server(data_dir)
+        raise RuntimeError("benchmark failed")
     assert not data_dir.exists()
     assert _gone(server)
     with pytest.raises(psycopg.OperationalError):

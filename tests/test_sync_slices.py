@@ -20,7 +20,14 @@ from ledgerlink.runtime import build_runtime
 from ledgerlink.sync.engine import HAND_ON_LIMIT, execute_run, until_finished
 from ledgerlink.sync.slices import bounds
 from tests.conftest import SANDBOX_ORDERS, make_tenant
-from tests.sync_support import assert_each_order_once, setup_store, start, stop_processes
+from tests.sync_support import (
+    assert_each_order_once,
+    newest_worker_id,
+    setup_store,
+    start,
+    stop_processes,
+    workers_listening_since,
+)
 from tests.test_jobs_recovery import _start_worker
 from tests.test_sync_resume import _idle_sync_queue, _run, _wait
 
@@ -189,8 +196,11 @@ async def test_two_worker_processes_share_a_cut_run(client, runtime, sandbox, da
     tenant, iid = await _store(client, runtime, sandbox, latency_ms=40)
     log = tmp_path / "workers.log"
     env = {"LEDGERLINK_SYNC_SLICES": "3", "LEDGERLINK_SYNC_SLICE_RECORDS": "100"}
+    before = await newest_worker_id(runtime)
     workers = [_start_worker(database_url, secret_key, log, **env) for _ in range(2)]
     try:
+        # Both listening first: a worker that starts late could find every slice taken.
+        await workers_listening_since(runtime, before, 2)
         run_id = (await start(client, tenant.headers, iid, "orders", batchSize=40))["syncId"]
         run = await _wait(runtime, run_id, lambda r: r.status not in ("queued", "running"), 90)
     except AssertionError:
