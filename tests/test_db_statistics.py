@@ -4,8 +4,9 @@ once, not a minute later when autovacuum looks; a table that has not grown is le
 from __future__ import annotations
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from ledgerlink.db.statistics import MINIMUM_CHANGES, StatisticsKeeper
+from ledgerlink.db.statistics import MINIMUM_CHANGES, STATISTICS_TARGET, StatisticsKeeper
 from ledgerlink.runtime import Runtime
 
 metadata = MetaData()
@@ -62,5 +63,32 @@ async def test_a_table_a_load_filled_is_analysed_and_one_that_did_not_grow_is_no
         await _fill(runtime, MINIMUM_CHANGES * 60 + 1, MINIMUM_CHANGES * 600)
         assert await patient.after_write() == []
     finally:
+        async with runtime.engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+
+
+async def test_the_keeper_samples_coarsely_on_its_own_connection_only(runtime: Runtime) -> None:
+    """Its analyses keep 10 histogram buckets, not the default 100 (a tenth of the sample to sort), and
+    the connection it used goes back to the pool with the server's default target."""
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    single = create_async_engine(runtime.engine.url, pool_size=1, max_overflow=0)
+    try:
+        await _fill(runtime, 1, MINIMUM_CHANGES * 20)
+        assert "statistics_test_loaded" in await StatisticsKeeper(single, interval=0).after_write()
+        async with single.connect() as conn:
+            target = (await conn.execute(text("SHOW default_statistics_target"))).scalar_one()
+            bounds = (
+                await conn.execute(
+                    text(
+                        "SELECT cardinality(histogram_bounds::text::text[]) FROM pg_stats "
+                        "WHERE tablename = 'statistics_test_loaded' AND attname = 'id'"
+                    )
+                )
+            ).scalar_one()
+        assert target == "100"
+        assert bounds == STATISTICS_TARGET + 1
+    finally:
+        await single.dispose()
         async with runtime.engine.begin() as conn:
             await conn.run_sync(metadata.drop_all)

@@ -12,6 +12,12 @@ were last analysed (90 %: grown tenfold), and analyses those. What fixes the pla
 analysis (which values are common, which are unique); later ones keep the proportions honest as the
 planner scales row counts by the table's size anyway. So a table growing from nothing is analysed
 about once per tenfold growth, and large stable tables are never touched.
+
+Those analyses sample 3,000 rows (statistics target 10 instead of the default 100, which samples
+30,000): enough for the proportions plans hinge on, and autovacuum's own analysis of a table the load
+grew refines them later at the full target. At the default target the analyses of a 20,000-order sync
+(each table at about 500, 5,000 and 50,000 rows) cost about a sixth of PostgreSQL's CPU for the run;
+at 10, a table's analysis costs 10-35 ms whatever its size.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # Below this many changed rows, a plan cannot go far wrong whatever the statistics say.
 MINIMUM_CHANGES = 500
+# Sampled rows are 300 times the target; the histogram and common-value lists hold up to this many.
+STATISTICS_TARGET = 10
 
 _GROWN = text(
     """
@@ -56,18 +64,27 @@ class StatisticsKeeper:
         async with self.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             grown = (await conn.execute(_GROWN, {"minimum": MINIMUM_CHANGES})).all()
+            if not grown:
+                return []
             analysed: list[str] = []
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
-            for schema, table in grown:
-                try:
-                    await driver.execute(sql.SQL("ANALYZE {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
-                except psycopg.Error as exc:
-                    # Statistics only speed plans up: the load goes on, and this keeper stops asking.
-                    self._refused = True
-                    log.warning("cannot refresh planner statistics", extra={"table": table, "error": str(exc)})
-                    break
-                analysed.append(table)
+            # For this connection's analyses only: it goes back to the pool as it came.
+            await driver.execute(f"SET default_statistics_target = {STATISTICS_TARGET}")
+            try:
+                for schema, table in grown:
+                    try:
+                        await driver.execute(
+                            sql.SQL("ANALYZE {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+                        )
+                    except psycopg.Error as exc:
+                        # Statistics only speed plans up: the load goes on, and this keeper stops asking.
+                        self._refused = True
+                        log.warning("cannot refresh planner statistics", extra={"table": table, "error": str(exc)})
+                        break
+                    analysed.append(table)
+            finally:
+                await driver.execute("RESET default_statistics_target")
         if analysed:
             log.debug("planner statistics refreshed", extra={"tables": analysed})
         return analysed
