@@ -33,7 +33,7 @@ from sqlalchemy import select, text
 from ledgerlink import events_horizon
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.jobs.app import MAINTENANCE_QUEUE
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 from ledgerlink.models import Event, Integration, WebhookRegistration
 from ledgerlink.runtime import Runtime
 from ledgerlink.webhooks.receive import TTL_SECONDS
@@ -156,8 +156,8 @@ async def _hand_secrets(runtime: Runtime, events: list[Any]) -> int:
     return handed
 
 
-@blueprint.periodic(cron="*/5 * * * * *", periodic_id="reactions")
-@blueprint.task(
+@tasks.periodic(cron="*/5 * * * * *", periodic_id="reactions")
+@tasks.task(
     name="react_to_events", pass_context=True, queue=MAINTENANCE_QUEUE, lock="reactions", queueing_lock="reactions"
 )
 async def react_to_events(context: JobContext, timestamp: int) -> dict[str, int]:

@@ -8,7 +8,7 @@ import os
 from procrastinate.job_context import JobContext
 from sqlalchemy import text
 
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 
 MARKS_DDL = "CREATE TABLE IF NOT EXISTS test_job_marks (marker text, phase text, pid int, at timestamptz DEFAULT now())"
 
@@ -21,7 +21,7 @@ async def _mark(context: JobContext, marker: str, phase: str) -> None:
         )
 
 
-@blueprint.task(name="test_slow_mark", pass_context=True, queue="test")
+@tasks.task(name="test_slow_mark", pass_context=True, queue="test")
 async def slow_mark(context: JobContext, marker: str, seconds: float) -> None:
     await _mark(context, marker, "started")
     await asyncio.sleep(seconds)

@@ -11,13 +11,13 @@ from procrastinate.job_context import JobContext
 from ledgerlink.books.batching import post_closed_batches
 from ledgerlink.books.gateway_job import post_gateway_pending
 from ledgerlink.books.posting import post_pending
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 
 QUEUE = "ledger"
 
 
-@blueprint.periodic(cron="*/5 * * * * *", periodic_id="ledger-posting")
-@blueprint.task(name="post_ledger", pass_context=True, queue=QUEUE, lock="post-ledger", queueing_lock="post-ledger")
+@tasks.periodic(cron="*/5 * * * * *", periodic_id="ledger-posting")
+@tasks.task(name="post_ledger", pass_context=True, queue=QUEUE, lock="post-ledger", queueing_lock="post-ledger")
 async def post_ledger(context: JobContext, timestamp: int) -> dict[str, int]:
     runtime = runtime_of(context)
     run = await post_pending(runtime)

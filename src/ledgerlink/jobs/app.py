@@ -8,7 +8,7 @@ import logging
 import procrastinate
 
 from ledgerlink.db.urls import libpq_url
-from ledgerlink.jobs.registry import TASK_MODULES, blueprint
+from ledgerlink.jobs.registry import TASK_MODULES, tasks
 
 log = logging.getLogger(__name__)
 
@@ -31,5 +31,5 @@ def make_jobs_app(
             "stalled_worker_timeout": stalled_after,
         },
     )
-    app.add_tasks_from(blueprint, namespace="ledgerlink")
+    app.add_tasks_from(tasks.blueprint(), namespace="ledgerlink")
     return app

@@ -10,7 +10,7 @@ from procrastinate.job_context import JobContext
 from sqlalchemy import delete, func
 
 from ledgerlink.jobs.app import MAINTENANCE_QUEUE
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 from ledgerlink.models import OAuthToken, RateLimitBucket
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ async def recover_stalled_jobs(app: procrastinate.App, stalled_after: float) -> 
     return recovered
 
 
-@blueprint.periodic(cron="17 * * * *", periodic_id="cleanup")
-@blueprint.task(name="cleanup", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="cleanup")
+@tasks.periodic(cron="17 * * * *", periodic_id="cleanup")
+@tasks.task(name="cleanup", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="cleanup")
 async def cleanup(context: JobContext, timestamp: int) -> dict[str, int]:
     """Bound the tables that only grow: expired tokens, idle rate-limit rows, finished jobs."""
     runtime = runtime_of(context)

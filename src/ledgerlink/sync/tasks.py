@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from ledgerlink.jobs.app import MAINTENANCE_QUEUE
 from ledgerlink.jobs.defer import defer_in_transaction
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 from ledgerlink.sync.engine import execute_run
 from ledgerlink.sync.runs import SYNC_QUEUE, SYNC_TASK, job_lock
 from ledgerlink.sync.schedule import start_due_runs
@@ -18,7 +18,7 @@ from ledgerlink.sync.schedule import start_due_runs
 log = logging.getLogger(__name__)
 
 
-@blueprint.task(
+@tasks.task(
     name="sync_run", pass_context=True, queue=SYNC_QUEUE, retry=RetryStrategy(max_attempts=5, exponential_wait=5)
 )
 async def sync_run(context: JobContext, run_id: str, handed: int = 0) -> str:
@@ -40,8 +40,8 @@ _ORPHANS = text(
 )
 
 
-@blueprint.periodic(cron="*/10 * * * * *", periodic_id="orphans")
-@blueprint.task(
+@tasks.periodic(cron="*/10 * * * * *", periodic_id="orphans")
+@tasks.task(
     name="requeue_orphaned_runs", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="requeue_orphaned_runs"
 )
 async def requeue_orphaned_runs(context: JobContext, timestamp: int) -> int:
@@ -57,8 +57,8 @@ async def requeue_orphaned_runs(context: JobContext, timestamp: int) -> int:
     return len(orphans)
 
 
-@blueprint.periodic(cron="* * * * *", periodic_id="schedule")
-@blueprint.task(
+@tasks.periodic(cron="* * * * *", periodic_id="schedule")
+@tasks.task(
     name="start_scheduled_syncs", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="start_scheduled_syncs"
 )
 async def start_scheduled_syncs(context: JobContext, timestamp: int) -> int:

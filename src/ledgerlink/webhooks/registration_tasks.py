@@ -8,7 +8,7 @@ from procrastinate.job_context import JobContext
 
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.jobs.app import MAINTENANCE_QUEUE
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 from ledgerlink.runtime import Runtime
 from ledgerlink.webhooks import registration
 
@@ -37,8 +37,8 @@ async def check_all(runtime: Runtime) -> dict[str, int]:
     return counts
 
 
-@blueprint.periodic(cron="*/30 * * * *", periodic_id="webhook-registration-check")
-@blueprint.task(
+@tasks.periodic(cron="*/30 * * * *", periodic_id="webhook-registration-check")
+@tasks.task(
     name="check_webhook_registrations",
     pass_context=True,
     queue=MAINTENANCE_QUEUE,

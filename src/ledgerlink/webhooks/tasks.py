@@ -9,7 +9,7 @@ from procrastinate.job_context import JobContext
 from sqlalchemy import delete, text
 
 from ledgerlink.jobs.app import MAINTENANCE_QUEUE
-from ledgerlink.jobs.registry import blueprint, runtime_of
+from ledgerlink.jobs.registry import runtime_of, tasks
 from ledgerlink.models import InboxEvent, WebhookAttempt, WebhookDelivery
 from ledgerlink.webhooks import deliver, fanout, process
 from ledgerlink.webhooks.inbox import DRAIN_TASK, defer_drain
@@ -18,20 +18,18 @@ log = logging.getLogger(__name__)
 QUEUE = fanout.QUEUE
 
 
-@blueprint.task(
-    name="drain_inbox", pass_context=True, queue=QUEUE, retry=RetryStrategy(max_attempts=8, exponential_wait=2)
-)
+@tasks.task(name="drain_inbox", pass_context=True, queue=QUEUE, retry=RetryStrategy(max_attempts=8, exponential_wait=2))
 async def drain_inbox(context: JobContext, integration_id: str) -> dict[str, int]:
     result = await process.drain(runtime_of(context), integration_id)
     return {"processed": result.processed, "failed": result.failed, "ignored": result.ignored}
 
 
-@blueprint.task(name="fan_out_events", pass_context=True, queue=QUEUE, queueing_lock="fan-out")
+@tasks.task(name="fan_out_events", pass_context=True, queue=QUEUE, queueing_lock="fan-out")
 async def fan_out_events(context: JobContext) -> int:
     return await fanout.fan_out(runtime_of(context))
 
 
-@blueprint.task(name="deliver_webhooks", pass_context=True, queue=QUEUE)
+@tasks.task(name="deliver_webhooks", pass_context=True, queue=QUEUE)
 async def deliver_webhooks(context: JobContext, subscription_id: str) -> dict[str, int]:
     return await deliver.send_due(runtime_of(context), subscription_id)
 
@@ -56,8 +54,8 @@ _OVERDUE_SENDERS = text(
 )
 
 
-@blueprint.periodic(cron="*/15 * * * * *", periodic_id="webhook-sweep")
-@blueprint.task(name="sweep_webhooks", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="sweep_webhooks")
+@tasks.periodic(cron="*/15 * * * * *", periodic_id="webhook-sweep")
+@tasks.task(name="sweep_webhooks", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="sweep_webhooks")
 async def sweep_webhooks(context: JobContext, timestamp: int) -> dict[str, int]:
     runtime = runtime_of(context)
     async with runtime.sessions.begin() as session:
@@ -72,8 +70,8 @@ async def sweep_webhooks(context: JobContext, timestamp: int) -> dict[str, int]:
     return {"inboxes": len(inboxes), "senders": len(senders)}
 
 
-@blueprint.periodic(cron="41 * * * *", periodic_id="webhook-retention")
-@blueprint.task(name="webhook_retention", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="webhook_retention")
+@tasks.periodic(cron="41 * * * *", periodic_id="webhook-retention")
+@tasks.task(name="webhook_retention", pass_context=True, queue=MAINTENANCE_QUEUE, queueing_lock="webhook_retention")
 async def webhook_retention(context: JobContext, timestamp: int) -> dict[str, int]:
     """Keep the inbox (and so its dedupe keys) and the delivery logs bounded."""
     runtime = runtime_of(context)
