@@ -63,9 +63,10 @@ BUILTIN_PROVIDER_SINCE = 170000
 
 def _create_database(server_version: int) -> sql.SQL:
     """Every write compares ids, external ids and foreign keys in a dozen indexes. Under the builtin
-    provider's C.UTF-8, text compares byte by byte: code point order, the order libc's C.UTF-8 (the
-    cluster's default) gives too, without a strcoll call per comparison; upper() and lower() still
-    know Unicode. Older servers get the cluster's default."""
+    provider's C.UTF-8, text compares byte by byte, without a strcoll call per comparison: code point
+    order, which is libc C.UTF-8's too (a language locale such as en_US would sort human text
+    differently; the API sorts by dates, numbers and ids only); upper() and lower() still know Unicode.
+    Older servers get the cluster's default."""
     if server_version >= BUILTIN_PROVIDER_SINCE:
         return sql.SQL(
             "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER builtin BUILTIN_LOCALE 'C.UTF-8'"
