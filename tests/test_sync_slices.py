@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ledgerlink.connectors.framework.stream import Cuts
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import Integration, StreamCursor, SyncRun, SyncRunSlice
 from ledgerlink.runtime import build_runtime
+from ledgerlink.sync import slices
 from ledgerlink.sync.engine import HAND_ON_LIMIT, execute_run, until_finished
 from ledgerlink.sync.slices import bounds
 from tests.conftest import SANDBOX_ORDERS, make_tenant
@@ -172,6 +174,34 @@ async def test_more_jobs_of_a_cut_run_in_one_process_go_back_to_the_queue_for_an
         sandbox.faults("woocommerce", latency_ms=0)
     run = await _run(runtime, run_id)
     assert run.processed == SANDBOX_ORDERS and all(p.done for p in await _slices(runtime, run_id))
+
+
+async def test_a_free_slice_is_seen_free_by_any_number_of_lookers_at_once(client, runtime, sandbox):
+    """`any_free` only looks (pg_locks): lookers at once do not hide the free slices from each other, a
+    slice held by a worker is not free, and a done one is not either."""
+    tenant, iid = await _store(client, runtime, sandbox)
+    run_id = (await start(client, tenant.headers, iid, "orders"))["syncId"]
+    stamps = (datetime(2024, 2, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
+    async with runtime.sessions.begin() as session:
+        assert await slices.save_cuts(session, run_id, Cuts(600, stamps)) == 3
+
+    async def looks() -> bool:
+        async with runtime.engine.connect() as conn:
+            return await slices.any_free(conn, run_id)
+
+    assert await asyncio.gather(*(looks() for _ in range(12))) == [True] * 12
+    async with runtime.engine.connect() as first, runtime.engine.connect() as second:
+        async with slices.held(first, run_id) as one, slices.held(second, run_id) as two:
+            assert {one.position, two.position} == {0, 1}
+            assert await looks()  # the third
+            async with runtime.sessions.begin() as session:
+                await session.execute(
+                    update(SyncRunSlice)
+                    .where(SyncRunSlice.sync_run_id == run_id, SyncRunSlice.position == 2)
+                    .values(done=True)
+                )
+            assert not await looks()  # two held, one done
+        assert await looks()  # let go
 
 
 async def test_small_runs_and_resumed_uncut_runs_are_not_cut(client, runtime, sliced_runtime, sandbox):

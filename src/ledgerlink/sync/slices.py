@@ -86,8 +86,11 @@ async def save_cuts(session: AsyncSession, run_id: str, cuts: Cuts) -> int:
     return len(parts)
 
 
+LOCK_PREFIX = "sync-slice"
+
+
 def _key(run_id: str, position: int) -> dict[str, str]:
-    return {"key": f"sync-slice:{run_id}:{position}"}
+    return {"key": f"{LOCK_PREFIX}:{run_id}:{position}"}
 
 
 _SLICE = (SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token)
@@ -95,9 +98,9 @@ _OPEN = select(*_SLICE).where(SyncRunSlice.done.is_(False))
 
 
 @asynccontextmanager
-async def held(conn: AsyncConnection, run_id: str, *, take: bool = True) -> AsyncIterator[Slice | None]:
+async def held(conn: AsyncConnection, run_id: str) -> AsyncIterator[Slice | None]:
     """A slice of the run that is not done and no one else holds, held (by `conn`'s session) for the
-    block and marked as this worker's (`take`); None when there is none."""
+    block and marked as this worker's; None when there is none."""
     open_positions = list(
         (
             await conn.execute(
@@ -115,15 +118,13 @@ async def held(conn: AsyncConnection, run_id: str, *, take: bool = True) -> Asyn
         try:
             # Completed between the listing and the lock? Then it is not ours to read.
             this = (SyncRunSlice.sync_run_id == run_id, SyncRunSlice.position == position)
-            found = (
+            taken = (
                 update(SyncRunSlice)
                 .where(*this, SyncRunSlice.done.is_(False))
                 .values(taken_by=worker_name())
                 .returning(*_SLICE)
-                if take
-                else _OPEN.where(*this)
             )
-            row = (await conn.execute(found)).first()
+            row = (await conn.execute(taken)).first()
             await conn.commit()
             if row is not None:
                 yield Slice(run_id, row.position, row.since, row.until, row.token)
@@ -134,10 +135,29 @@ async def held(conn: AsyncConnection, run_id: str, *, take: bool = True) -> Asyn
     yield None
 
 
+# A slice no worker holds: no session has its advisory lock (pg_locks shows a bigint key in two halves).
+_ANY_FREE = text(
+    """
+    SELECT EXISTS (
+      SELECT 1 FROM sync_run_slices s
+       WHERE s.sync_run_id = :run_id AND NOT s.done
+         AND NOT EXISTS (
+           SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND ((l.classid::bigint << 32) | l.objid::bigint)
+                  = hashtextextended(:prefix || ':' || s.sync_run_id || ':' || s.position, 0)))
+    """
+)
+
+
 async def any_free(conn: AsyncConnection, run_id: str) -> bool:
-    """Whether a slice of the run is not done and no one holds it (at this moment)."""
-    async with held(conn, run_id, take=False) as piece:
-        return piece is not None
+    """Whether a slice of the run is not done and no one holds it (at this moment). It only looks:
+    probing by taking each lock in turn made probes running at once see each other's locks, and a
+    job then ended ("shared") where it should have been handed on."""
+    free = bool((await conn.execute(_ANY_FREE, {"run_id": run_id, "prefix": LOCK_PREFIX})).scalar())
+    await conn.commit()
+    return free
 
 
 async def checkpoint(session: AsyncSession, piece: Slice, token: dict[str, Any] | None) -> None:
