@@ -338,7 +338,7 @@ class _Work:
         # hub and database work at once. The reader holds up to two batches (measured quicker than
         # one; memory stays bounded by the batch size). Only what is committed is checkpointed, so a
         # crash re-reads from there.
-        name = f"sync-run:{self.run.id}" if piece is None else f"sync-slice:{self.run.id}:{piece.position}"
+        name = f"sync-run:{self.run.id}" if piece is None else slices.slice_name(self.run.id, piece.position)
         ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
         try:
             async with OrderedWrites(self.runtime.sessions, name, WRITES_IN_FLIGHT) as writes:
@@ -374,7 +374,7 @@ class _Work:
                     SYNC_TASK,
                     args={"run_id": run.id},
                     queue=SYNC_QUEUE,
-                    lock=f"sync-slice:{run.id}:{position}",
+                    lock=slices.slice_name(run.id, position),
                 )
         if made:
             log.info("sync run cut into slices", extra={"sync_id": run.id, "slices": made, "records": cuts.total})

@@ -89,8 +89,13 @@ async def save_cuts(session: AsyncSession, run_id: str, cuts: Cuts) -> int:
 LOCK_PREFIX = "sync-slice"
 
 
+def slice_name(run_id: str, position: int) -> str:
+    """The slice's name for its locks: its advisory lock here, its job's queueing lock, its writes'."""
+    return f"{LOCK_PREFIX}:{run_id}:{position}"
+
+
 def _key(run_id: str, position: int) -> dict[str, str]:
-    return {"key": f"{LOCK_PREFIX}:{run_id}:{position}"}
+    return {"key": slice_name(run_id, position)}
 
 
 _SLICE = (SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token)
