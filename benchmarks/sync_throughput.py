@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -257,7 +258,8 @@ async def _budget_use(url: str, data_dir: Path, orders: int, maximum: int, resto
 async def main(args: argparse.Namespace) -> None:
     print(
         f"ledgerlink sync throughput ({args.provider} sandbox over loopback; "
-        f"PostgreSQL fsync on, synchronous_commit off; {os.cpu_count()} cores)"
+        f"PostgreSQL fsync on, synchronous_commit off; {os.cpu_count()} cores; "
+        f"Python {platform.python_version()} from {sys.base_prefix})"
     )
     # This machine's speed drifts between runs (other tenants): each run is printed, the median counts.
     runs = [
