@@ -523,6 +523,24 @@ async def test_host_rate_limit_answers_429_with_retry_after_and_counts() -> None
     assert woo.injector.stats.throttled == woo.injector.stats.over_limit == 5
 
 
+async def test_a_reset_rests_the_host_throttle_too() -> None:
+    # The bucket outlived DELETE /_sandbox/faults: a test's first request after a reset could be
+    # refused by an earlier test's burst, retried, and counted twice.
+    woo = make_sandbox()
+    woo.injector.faults.rate_limits = True
+    now = [0.0]
+    woo.limiter = TokenBucket(clock=lambda: now[0])
+    async with connect(woo) as client:
+        spent = [(await client.get(f"{API}/products/1002")).status_code for _ in range(51)]
+        await client.delete("/_sandbox/faults")
+        assert woo.injector.faults.rate_limits  # the reset put the defaults back: limits on
+        after_reset = [(await client.get(f"{API}/products/1002")).status_code for _ in range(50)]
+        over = await client.get(f"{API}/products/1002")
+    assert spent[-1] == 429
+    assert after_reset == [200] * 50
+    assert over.status_code == 429
+
+
 async def test_fault_injection_fail_next_and_throttle_next(
     woo: WooCommerceSandbox, woo_client: httpx.AsyncClient
 ) -> None:

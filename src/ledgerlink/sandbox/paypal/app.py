@@ -171,7 +171,7 @@ class PayPalSandbox:
     async def _faults(self, request: Request) -> Response:
         response = await control_endpoint(self.injector, request)
         if request.method == "DELETE":
-            self.limiter = TokenBucket(rate=self.limiter.rate, burst=self.limiter.burst, clock=self.monotonic)
+            self.limiter.refill()
         return response
 
     async def _settings(self, request: Request) -> Response:

@@ -161,7 +161,7 @@ class StripeSandbox:
     async def _faults(self, request: Request) -> Response:
         response = await control_endpoint(self.injector, request)
         if request.method == "DELETE":
-            self.limiter = self._bucket(self.limiter.burst)
+            self.limiter.refill()
         return response
 
     async def _rate_limit(self, request: Request) -> Response:

@@ -165,7 +165,10 @@ class WooCommerceSandbox:
             return error.response()
 
     async def _faults(self, request: Request) -> Response:
-        return await control_endpoint(self.injector, request)
+        response = await control_endpoint(self.injector, request)
+        if request.method == "DELETE":
+            self.limiter.refill()  # a reset starts from a rested host, as every sandbox's does
+        return response
 
     async def _system_status(self, request: Request, _: None) -> Response:
         return respond(request, system_status(self.store, site_url(request)))

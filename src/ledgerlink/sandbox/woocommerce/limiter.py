@@ -19,6 +19,10 @@ class TokenBucket:
     stamp: float = field(init=False)
 
     def __post_init__(self) -> None:
+        self.refill()
+
+    def refill(self) -> None:
+        """A full bucket from now, as a fresh one would be (a sandbox's reset)."""
         self.tokens = float(self.burst)
         self.stamp = self.clock()
 
