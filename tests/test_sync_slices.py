@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import select, update
 
-from ledgerlink.connectors.framework.stream import Cuts
+from ledgerlink.connectors.framework.stream import Cuts, read_all
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import Integration, StreamCursor, SyncRun, SyncRunSlice
@@ -102,14 +102,8 @@ async def test_cuts_divide_the_window_into_disjoint_slices_that_cover_it(client,
         assert await stream.cut(upstream, window, 3, SANDBOX_ORDERS) == Cuts(SANDBOX_ORDERS, ())
         seen: list[list[str]] = []
         for since, until in bounds(cuts):
-            part, token = [], None
-            while True:
-                page = await stream.read_page(upstream, SyncWindow(since=since, until=until, page_size=100), token)
-                part += [stream.external_id(r) for r in page.records]
-                if page.next_token is None:
-                    break
-                token = page.next_token
-            seen.append(part)
+            part = await read_all(stream, upstream, SyncWindow(since=since, until=until, page_size=100))
+            seen.append([stream.external_id(r) for r in part])
     everything = [i for part in seen for i in part]
     assert len(everything) == len(set(everything)) == SANDBOX_ORDERS
     sizes = [len(part) for part in seen]

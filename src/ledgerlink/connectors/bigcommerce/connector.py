@@ -108,6 +108,8 @@ def _v3(name: str, resource_type: str, path: str, parts: RecordParts, **kwargs: 
         max_page_size=PAGE_LIMIT,
         format_time=_iso,
         total_pages_at="meta.pagination.total_pages",
+        total_at="meta.pagination.total",
+        until_inclusive=True,  # `date_modified:max` includes its instant
         **kwargs,
     )
 
@@ -176,6 +178,7 @@ class BigCommerceConnector(BigCommerceHookRegistration, Connector):
             max_page_size=PAGE_LIMIT,
             since_param="min_date_modified",
             until_param="max_date_modified",
+            until_inclusive=True,
             static_params={"sort": "date_modified:asc"},
             format_time=_iso,
             enrich=_with_order_parts,

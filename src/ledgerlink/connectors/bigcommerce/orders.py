@@ -12,7 +12,8 @@ spell them: `cancelled` is Cancelled and Declined), then words other platforms u
 filter; an unknown word fails the run with the words it knows.
 
 `GET /v2/orders/count` takes the same date filters and answers per status, so one request gives the
-run's `ordersToProcess` (the page's `total`, as WooCommerce's X-WP-Total does) for any set of statuses.
+run's `ordersToProcess` (the page's `total`, as WooCommerce's X-WP-Total does) for any set of statuses,
+and the size of a run over every status that is cut into slices read apart (`cut`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from ledgerlink.canonical.records import CanonicalRecord
 from ledgerlink.connectors.bigcommerce.mappers import ORDER_STATUS
 from ledgerlink.connectors.framework.rest import RestStream
-from ledgerlink.connectors.framework.stream import Page
+from ledgerlink.connectors.framework.stream import Cuts, Page
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.errors import ConfigurationError
 from ledgerlink.upstream.client import UpstreamClient
@@ -170,6 +171,13 @@ class OrdersByStatus:
         if window.until is not None and self.walk.until_param:
             params[self.walk.until_param] = self.format_time(window.until)
         return _count_of((await client.get(COUNT_PATH, **params)).data, statuses)
+
+    async def cut(self, client: UpstreamClient, window: SyncWindow, parts: int, at_least: int) -> Cuts | None:
+        """Slices of the walk over every status, counted by /v2/orders/count. A run read status by
+        status is not cut: each status is a walk of its own."""
+        if order_statuses(window.filters) is not None:
+            return None
+        return await self.walk.cut_at(client, window, await self.count(client, window, None), parts, at_least)
 
     async def read_page(self, client: UpstreamClient, window: SyncWindow, token: dict[str, Any] | None) -> Page:
         statuses = order_statuses(window.filters)

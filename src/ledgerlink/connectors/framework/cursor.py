@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from ledgerlink.canonical.records import CanonicalRecord
-from ledgerlink.connectors.framework.stream import EnrichRecord, Page, RecordParts, dig
+from ledgerlink.connectors.framework.stream import EnrichRecord, Page, RecordParts, dig, read_all
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.upstream.client import Reply, UpstreamClient
 from ledgerlink.upstream.errors import UpstreamMalformed
@@ -86,15 +86,7 @@ class CursorStream:
         return Page(records, {"after": str(dig(raw[-1], self.cursor_field))})
 
     async def read_all(self, client: UpstreamClient, window: SyncWindow) -> list[Any]:
-        """Every record of the window, page after page (for sub-resources a record is completed with)."""
-        found: list[Any] = []
-        token: dict[str, Any] | None = None
-        while True:
-            page = await self.read_page(client, window, token)
-            found += page.records
-            if page.next_token is None:
-                return found
-            token = page.next_token
+        return await read_all(self, client, window)
 
     def _more(self, reply: Reply, count: int, window: SyncWindow) -> bool:
         if self.more_at is None:

@@ -5,9 +5,14 @@ the end, the rest shift back a place). So a REST stream sorted by updated-at res
 updated-at it saw (`since`), re-reading that instant and skipping the ids it already has from it;
 page numbers are used only within one instant, or for streams with no updated-at filter at all.
 
+A window is [since, until): an upstream whose until filter includes its instant (`until_inclusive`,
+BigCommerce's `max_date_modified`) has the records at that instant dropped here, so the slices of a cut
+run, each ending where the next begins, never read a record twice.
+
 A stream bounded on both sides (`since_param` and `until_param`) that says how many records a read
-covers (`total_header`) can be cut into slices read apart (`cut`): the record at each cut's position
-of the sorted listing, asked for one record a page, gives the updated-at its slice starts at.
+covers (`total_header`, or `total_at` in the body) can be cut into slices read apart (`cut`): the
+record at each cut's position of the sorted listing, asked for one record a page, gives the
+updated-at its slice starts at. A stream that counts another way gives its count to `cut_at`.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class RestStream:
     until_param: str | None = None
     format_time: Callable[[datetime], str] = lambda t: t.isoformat()
     since_exclusive: bool = False
+    until_inclusive: bool = False  # the until filter includes its instant: records at it are dropped
     static_params: dict[str, Any] = field(default_factory=dict)
     window_params: ParamsFn | None = None  # filters → params (status, …)
     # Stop when a page is shorter than asked for, or is the last of the page count in a header
@@ -49,6 +55,7 @@ class RestStream:
     total_pages_header: str | None = None
     total_pages_at: str | None = None
     total_header: str | None = None  # records the whole read covers (X-WP-Total)
+    total_at: str | None = None  # … or where the body says it (BigCommerce v3's "meta.pagination.total")
     enrich_page: EnrichPage | None = None  # completes a page's records at once (sub-resources in batch)
     enrich: EnrichRecord | None = None  # completes one record (its sub-resources)
     enrich_concurrency: int = 8  # sub-resource requests in flight at once (the client's budget still paces them)
@@ -85,12 +92,16 @@ class RestStream:
         reply = await client.get(self.path, **self._params(window, since, page))
         raw_records = _records(reply, self.records_at)
         size = min(window.page_size, self.max_page_size)
-        fresh = [r for r in raw_records if not self._already_read(r, resumed_since, seen_at_since)]
+        fresh = [
+            r
+            for r in raw_records
+            if not self._already_read(r, resumed_since, seen_at_since) and not self._past_until(r, window.until)
+        ]
         if self.enrich_page is not None:
             fresh = await self.enrich_page(client, fresh)
         if self.enrich is not None:
             fresh = await enrich_each(self.enrich, client, fresh, self.enrich_concurrency)
-        total = _header_int(reply, self.total_header) if not token else None
+        total = self._total(reply) if not token else None
         if len(raw_records) < size or _last_page(reply, self.total_pages_header, page, self.total_pages_at):
             return Page(fresh, None, total)
         return Page(fresh, self._next_token(raw_records, since, page, seen_at_since), total)
@@ -98,14 +109,18 @@ class RestStream:
     async def cut(self, client: UpstreamClient, window: SyncWindow, parts: int, at_least: int) -> Cuts | None:
         """Where to cut `window` into up to `parts` slices of about equal size and at least `at_least`
         records each: 1 + (slices - 1) requests of one record each. None: this stream cannot say."""
-        if not (self.since_param and self.until_param and self.total_header):
+        if not (self.since_param and self.until_param and (self.total_header or self.total_at)):
             return None
-        params = self._params(window, window.since, self.first_page)
-        params[self.size_param] = 1
-        reply = await client.get(self.path, **params)
-        total = _header_int(reply, self.total_header)
-        if total is None:
+        reply = await client.get(self.path, **self._one_record(window))
+        return await self.cut_at(client, window, self._total(reply), parts, at_least)
+
+    async def cut_at(
+        self, client: UpstreamClient, window: SyncWindow, total: int | None, parts: int, at_least: int
+    ) -> Cuts | None:
+        """`cut` for a window of `total` records however they were counted: (slices - 1) requests."""
+        if total is None or not (self.since_param and self.until_param):
             return None
+        params = self._one_record(window)
         parts = max(1, min(parts, total // max(1, at_least)))
         at: list[datetime] = []
         for k in range(1, parts):
@@ -117,6 +132,22 @@ class RestStream:
             if (window.since is None or stamp > window.since) and (not at or stamp > at[-1]):
                 at.append(stamp)  # many records at one instant make fewer, larger slices
         return Cuts(total, tuple(at))
+
+    def _one_record(self, window: SyncWindow) -> dict[str, Any]:
+        params = self._params(window, window.since, self.first_page)
+        params[self.size_param] = 1
+        return params
+
+    def _total(self, reply: Reply) -> int | None:
+        total = _header_int(reply, self.total_header)
+        return total if total is not None else _body_int(reply, self.total_at)
+
+    def _past_until(self, raw: Any, until: datetime | None) -> bool:
+        """At or after the window's end, which the upstream's inclusive filter let through."""
+        if not self.until_inclusive or until is None:
+            return False
+        stamp = self.updated_at(raw)
+        return stamp is not None and stamp >= until
 
     def _already_read(self, raw: Any, resumed_since: datetime | None, seen: set[str]) -> bool:
         """Earlier pages of this run covered everything before `resumed_since`, and `seen` at it."""

@@ -74,6 +74,18 @@ class Cuts:
 #       record from a newer one, so a changed copy is never refused as stale.
 
 
+async def read_all(stream: Any, client: UpstreamClient, window: SyncWindow) -> list[Any]:
+    """Every record of the window, page after page (for sub-resources a record is completed with)."""
+    found: list[Any] = []
+    token: dict[str, Any] | None = None
+    while True:
+        page = await stream.read_page(client, window, token)
+        found += page.records
+        if page.next_token is None:
+            return found
+        token = page.next_token
+
+
 def cursor_on_success_only(stream: Any) -> bool:
     return bool(getattr(stream, "cursor_on_success_only", False))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SyncWindow:
-    """`since`/`until` bound the records' upstream updated_at (None: unbounded); `filters` are the
+    """`since`/`until` bound the records' upstream updated_at, [since, until) (None: unbounded); `filters` are the
     request's own (orderStatus, fulfillmentStatus, publishedStatus, …), passed to streams that know them."""
 
     since: datetime | None = None
