@@ -381,3 +381,18 @@ async def test_throttled_waits_as_the_bucket_says_and_errors_carry_shopify_messa
         assert upstream.stats.rate_limited == 1 and upstream.stats.waited_seconds == pytest.approx(0.2)
         with pytest.raises(UpstreamRejected, match="Field 'nope' doesn't exist on type 'Shop'"):
             await connector.check(upstream)
+
+
+def test_a_windows_end_is_exclusive_in_shopifys_search():
+    from datetime import UTC, datetime
+
+    from ledgerlink.connectors.shopify.connector import _updated_terms
+
+    since, until = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, 12, tzinfo=UTC)
+    assert _updated_terms(SyncWindow(until=until), since) == [
+        "updated_at:>='2024-01-01T00:00:00Z'",
+        "updated_at:<'2024-02-01T12:00:00Z'",  # an order updated at 12:00:00 is the next window's
+    ]
+    # Shopify's stamps are whole seconds: an end within a second keeps that second (a date's end of day).
+    end_of_day = datetime(2024, 2, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    assert _updated_terms(SyncWindow(until=end_of_day), None) == ["updated_at:<'2024-02-02T00:00:00Z'"]

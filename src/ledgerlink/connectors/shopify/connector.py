@@ -22,7 +22,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -55,8 +55,12 @@ def _stamp(moment: datetime) -> str:
 
 
 def _updated_terms(window: SyncWindow, since: datetime | None) -> list[str]:
+    """[since, until) in Shopify's search: the end is exclusive, at the first whole second not before it."""
     terms = [f"updated_at:>='{_stamp(since)}'"] if since else []
-    return terms + ([f"updated_at:<='{_stamp(window.until)}'"] if window.until else [])
+    if window.until is None:
+        return terms
+    until = window.until if not window.until.microsecond else window.until + timedelta(seconds=1)
+    return [*terms, f"updated_at:<'{_stamp(until)}'"]
 
 
 def _search(terms: list[str], alternatives: list[list[str]]) -> str | None:
