@@ -4,8 +4,10 @@
 # pyenv's default build has neither: on this machine its pure-Python work (most of a sync's CPU, in
 # the hub and in the sandbox stores) ran ~12% slower (README, "Benchmarks").
 SYSTEM_PYTHON := /usr/bin/python3
-PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo $(SYSTEM_PYTHON) || echo python3)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
