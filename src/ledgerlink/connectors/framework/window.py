@@ -9,8 +9,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SyncWindow:
-    """`since`/`until` bound the records' upstream updated_at, [since, until) (None: unbounded); `filters` are the
-    request's own (orderStatus, fulfillmentStatus, publishedStatus, …), passed to streams that know them."""
+    """`since`/`until` bound the records' upstream updated_at as [since, until) (None: unbounded);
+    `filters` are the request's own (orderStatus, fulfillmentStatus, publishedStatus, …), passed to
+    streams that know them."""
 
     since: datetime | None = None
     until: datetime | None = None
