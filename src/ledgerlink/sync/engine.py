@@ -19,13 +19,14 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors.framework.stream import Page, can_cut, cursor_on_success_only
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.connectors.registry import get_provider
+from ledgerlink.db import advisory
 from ledgerlink.db.statistics import StatisticsKeeper
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.events import emit
@@ -277,6 +278,11 @@ def _batch_writer(
     return write
 
 
+def run_name(run_id: str) -> str:
+    """The run's name for its locks: the advisory lock its executor holds, and its writes'."""
+    return f"sync-run:{run_id}"
+
+
 async def execute_run(runtime: Runtime, run_id: str, handed: int = 0) -> str:
     """Run (or resume) `run_id` to its end; returns the final status. Upstream and data failures land
     on the run row; anything else is raised for the job's retry. Whoever holds the run's advisory
@@ -285,16 +291,12 @@ async def execute_run(runtime: Runtime, run_id: str, handed: int = 0) -> str:
     "handed on" when this process is at work on the run already and the job went back to the queue
     for another; `handed` counts how often it did)."""
     async with runtime.engine.connect() as lock_conn:
-        key = {"key": f"sync-run:{run_id}"}
-        got = (await lock_conn.execute(text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key)).scalar()
-        await lock_conn.commit()
-        if not got:
+        if not await advisory.try_lock(lock_conn, run_name(run_id)):
             return await _help(runtime, run_id, lock_conn, handed)
         try:
             return await _execute(runtime, run_id, lock_conn, handed)
         finally:
-            await lock_conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
-            await lock_conn.commit()
+            await advisory.unlock(lock_conn, run_name(run_id))
 
 
 async def until_finished(runtime: Runtime, run_id: str, poll: float = 0.25) -> str:
@@ -338,7 +340,7 @@ class _Work:
         # hub and database work at once. The reader holds up to two batches (measured quicker than
         # one; memory stays bounded by the batch size). Only what is committed is checkpointed, so a
         # crash re-reads from there.
-        name = f"sync-run:{self.run.id}" if piece is None else slices.slice_name(self.run.id, piece.position)
+        name = run_name(self.run.id) if piece is None else slices.slice_name(self.run.id, piece.position)
         ahead = ReadAhead(read, mapped, token, limit=2 * window.page_size)
         try:
             async with OrderedWrites(self.runtime.sessions, name, WRITES_IN_FLIGHT) as writes:

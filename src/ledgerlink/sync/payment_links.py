@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors.registry import PROVIDERS
+from ledgerlink.db import advisory
 from ledgerlink.sync.context import Item, LoadContext, LoadResult
 from ledgerlink.sync.write_orders import write_orders
 
@@ -38,9 +39,7 @@ async def serialise_writers(session: AsyncSession, integration_ids: Iterable[str
     """Wait for (and hold to the end of this transaction) each integration's payment-writing lock, in
     a fixed order so two holders of several never deadlock."""
     for integration_id in sorted(set(integration_ids)):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"payments:{integration_id}"}
-        )
+        await advisory.xact_lock(session, f"payments:{integration_id}")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -31,16 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ledgerlink.connectors.framework.stream import Cuts
 from ledgerlink.connectors.framework.window import SyncWindow
+from ledgerlink.db import advisory
 from ledgerlink.models import SyncRun, SyncRunSlice
 
 
 def worker_name() -> str:
     """Who takes a slice, as its row says: this host and process."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-_TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
-_UNLOCK = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
 
 
 @dataclass(frozen=True)
@@ -94,10 +91,6 @@ def slice_name(run_id: str, position: int) -> str:
     return f"{LOCK_PREFIX}:{run_id}:{position}"
 
 
-def _key(run_id: str, position: int) -> dict[str, str]:
-    return {"key": slice_name(run_id, position)}
-
-
 _SLICE = (SyncRunSlice.position, SyncRunSlice.since, SyncRunSlice.until, SyncRunSlice.token)
 _OPEN = select(*_SLICE).where(SyncRunSlice.done.is_(False))
 
@@ -117,8 +110,7 @@ async def held(conn: AsyncConnection, run_id: str) -> AsyncIterator[Slice | None
     )
     await conn.commit()
     for position in open_positions:
-        if not (await conn.execute(_TRY_LOCK, _key(run_id, position))).scalar():
-            await conn.commit()
+        if not await advisory.try_lock(conn, slice_name(run_id, position)):
             continue
         try:
             # Completed between the listing and the lock? Then it is not ours to read.
@@ -135,8 +127,7 @@ async def held(conn: AsyncConnection, run_id: str) -> AsyncIterator[Slice | None
                 yield Slice(run_id, row.position, row.since, row.until, row.token)
                 return
         finally:
-            await conn.execute(_UNLOCK, _key(run_id, position))
-            await conn.commit()
+            await advisory.unlock(conn, slice_name(run_id, position))
     yield None
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from ledgerlink.db import advisory
 from ledgerlink.errors import LedgerlinkError
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,7 @@ class TokenStore:
         if found and found != stale:
             return found
         async with self.runtime.sessions.begin() as session:
-            await session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"token:{self.integration_id}"}
-            )
+            await advisory.xact_lock(session, f"token:{self.integration_id}")
             query = select(Integration).where(Integration.id == self.integration_id).with_for_update()
             integration = (await session.execute(query)).scalar_one()
             if integration.status == "needs_reauth":  # refused while we waited for the lock

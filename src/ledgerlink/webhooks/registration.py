@@ -36,12 +36,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors.framework.connector import Connector, RegisteredHook
 from ledgerlink.connectors.loading import build_connector, webhook_spec
 from ledgerlink.connectors.registry import get_provider
+from ledgerlink.db import advisory
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, NotFound
 from ledgerlink.ids import new_id
 from ledgerlink.integrations.service import decrypt_credentials, get_integration
@@ -122,10 +123,7 @@ async def _integration(session: AsyncSession, integration_id: str, workspace_id:
 
 async def _lock(session: AsyncSession, integration_id: str) -> None:
     """Serialise every change to one integration's hooks (released when the transaction ends)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"webhook-registration:{integration_id}"},
-    )
+    await advisory.xact_lock(session, f"webhook-registration:{integration_id}")
 
 
 async def _rows(session: AsyncSession, integration_id: str) -> dict[str, WebhookRegistration]:

@@ -92,11 +92,9 @@ class RestStream:
         reply = await client.get(self.path, **self._params(window, since, page))
         raw_records = _records(reply, self.records_at)
         size = min(window.page_size, self.max_page_size)
-        fresh = [
-            r
-            for r in raw_records
-            if not self._already_read(r, resumed_since, seen_at_since) and not self._past_until(r, window.until)
-        ]
+        fresh = [r for r in raw_records if not self._already_read(r, resumed_since, seen_at_since)]
+        if self.until_inclusive and window.until is not None:
+            fresh = [r for r in fresh if not self._at_or_after(r, window.until)]
         if self.enrich_page is not None:
             fresh = await self.enrich_page(client, fresh)
         if self.enrich is not None:
@@ -142,10 +140,8 @@ class RestStream:
         total = _header_int(reply, self.total_header)
         return total if total is not None else _body_int(reply, self.total_at)
 
-    def _past_until(self, raw: Any, until: datetime | None) -> bool:
+    def _at_or_after(self, raw: Any, until: datetime) -> bool:
         """At or after the window's end, which the upstream's inclusive filter let through."""
-        if not self.until_inclusive or until is None:
-            return False
         stamp = self.updated_at(raw)
         return stamp is not None and stamp >= until
 
