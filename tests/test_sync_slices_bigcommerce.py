@@ -8,7 +8,9 @@ import asyncio
 
 import pytest
 
-from ledgerlink.connectors.framework.stream import read_all
+from ledgerlink.connectors.framework.parsing import utc_time
+from ledgerlink.connectors.framework.rest import RestStream
+from ledgerlink.connectors.framework.stream import RecordParts, read_all
 from ledgerlink.connectors.framework.window import SyncWindow
 from ledgerlink.integrations.connectors import connector_for
 from ledgerlink.models import Integration
@@ -92,3 +94,15 @@ async def test_v3_streams_are_cut_by_the_total_their_pages_carry(runtime, bc, na
         parts = [await read_all(stream, upstream, SyncWindow(since=s, until=u, page_size=250)) for s, u in bounds(cuts)]
     ids = [stream.external_id(r) for part in parts for r in part]
     assert sorted(ids) == sorted(stream.external_id(r) for r in everything)
+
+
+@pytest.mark.parametrize("said", [-5, "600", 6.0, True, None, {"total": 1}])
+def test_a_total_in_the_body_that_is_not_a_count_is_none(said):
+    import httpx
+
+    from ledgerlink.upstream.client import Reply
+
+    stream = RestStream("x", "order", "/x", RecordParts("id", None, utc_time, lambda r: r), total_at="meta.total")
+    reply = Reply(httpx.Response(200), {"meta": {"total": said}})
+    assert stream._total(reply) is None
+    assert stream._total(Reply(httpx.Response(200), {"meta": {"total": 600}})) == 600

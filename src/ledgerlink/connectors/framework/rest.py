@@ -185,7 +185,8 @@ def _body_int(reply: Reply, at: str | None) -> int | None:
         value = dig(reply.data, at) if at and reply.data is not None else None
     except (KeyError, IndexError, TypeError, ValueError):
         return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    # A count of records or pages, as the header's digits are: anything else is not one.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _last_page(reply: Reply, total_pages_header: str | None, page: int, total_pages_at: str | None = None) -> bool:
